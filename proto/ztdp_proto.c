@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Names of verbs, for logs and tools. */
+#include <stddef.h>
+
+#include "ztdp_proto.h"
+#include "ztdp_wire.h"
+
+static const char *const ztdp_verb_names[32] = {
+	[ZTDP_VERB_NOP] = "NOP",
+	[ZTDP_VERB_HELLO] = "HELLO",
+	[ZTDP_VERB_ERROR] = "ERROR",
+	[ZTDP_VERB_OK] = "OK",
+	[ZTDP_VERB_WHOIS] = "WHOIS",
+	[ZTDP_VERB_RENDEZVOUS] = "RENDEZVOUS",
+	[ZTDP_VERB_FRAME] = "FRAME",
+	[ZTDP_VERB_EXT_FRAME] = "EXT_FRAME",
+	[ZTDP_VERB_ECHO] = "ECHO",
+	[ZTDP_VERB_MULTICAST_LIKE] = "MULTICAST_LIKE",
+	[ZTDP_VERB_NETWORK_CREDENTIALS] = "NETWORK_CREDENTIALS",
+	[ZTDP_VERB_NETWORK_CONFIG_REQUEST] = "NETWORK_CONFIG_REQUEST",
+	[ZTDP_VERB_NETWORK_CONFIG] = "NETWORK_CONFIG",
+	[ZTDP_VERB_MULTICAST_GATHER] = "MULTICAST_GATHER",
+	[ZTDP_VERB_MULTICAST_FRAME] = "MULTICAST_FRAME",
+	[ZTDP_VERB_PUSH_DIRECT_PATHS] = "PUSH_DIRECT_PATHS",
+	[0x11] = "CMA",
+	[ZTDP_VERB_ACK] = "ACK",
+	[ZTDP_VERB_QOS_MEASUREMENT] = "QOS_MEASUREMENT",
+	[ZTDP_VERB_USER_MESSAGE] = "USER_MESSAGE",
+	[ZTDP_VERB_REMOTE_TRACE] = "REMOTE_TRACE",
+	[ZTDP_VERB_PATH_NEGOTIATION_REQUEST] = "PATH_NEGOTIATION_REQUEST",
+};
+
+const char *ztdp_verb_name(unsigned int verb)
+{
+	const char *n = verb < 32 ? ztdp_verb_names[verb] : NULL;
+
+	return n != NULL ? n : "UNKNOWN";
+}
