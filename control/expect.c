@@ -37,8 +37,6 @@ bool zn_expect_match(const struct ztdp_node *n, uint64_t now, uint64_t id,
 {
 	unsigned int b = expect_bucket(id);
 
-	if (n->expect_any)
-		return true;
 	for (unsigned int i = 0; i < ZN_EXPECT_WAYS; i++) {
 		const struct zn_expect *e = &n->expect[b][i];
 

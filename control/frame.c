@@ -485,9 +485,3 @@ out:
 	zn_deferred(n, now);
 	return rc;
 }
-
-void zn_ok_ext_frame_receive(struct ztdp_node *n, const struct zn_rx *rx)
-{
-	(void)n;
-	(void)rx;
-}

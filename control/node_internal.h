@@ -433,7 +433,6 @@ struct ztdp_node {
 	/* Reply matching. */
 	struct zn_expect expect[ZN_EXPECT_BUCKETS][ZN_EXPECT_WAYS];
 	uint8_t expect_next[ZN_EXPECT_BUCKETS];
-	bool expect_any;		/* test hook: accept every OK */
 
 	/* Timers. */
 	uint64_t next_housekeeping;
@@ -646,7 +645,6 @@ static inline uint64_t zn_controller_of(uint64_t nwid)
 
 void zn_frame_receive(struct ztdp_node *n, const struct zn_rx *rx);
 void zn_ext_frame_receive(struct ztdp_node *n, const struct zn_rx *rx);
-void zn_ok_ext_frame_receive(struct ztdp_node *n, const struct zn_rx *rx);
 /* Send a unicast Ethernet frame to member `to` on net (FRAME when both
  * MACs are derived ones, EXT_FRAME otherwise). */
 int zn_frame_send(struct ztdp_node *n, uint64_t now, struct zn_network *net,

@@ -207,7 +207,8 @@ if command -v socat >/dev/null 2>&1; then
 	exec 4<>"$T/hold"
 	HOLD=
 	for attempt in 1 2 3 4 5; do
-		socat - "UNIX-CONNECT:$SOCK" <"$T/hold" >/dev/null 2>&1 &
+		# 4>&-: socat must not hold the FIFO's write end itself.
+		socat - "UNIX-CONNECT:$SOCK" <"$T/hold" 4>&- >/dev/null 2>&1 &
 		HOLD=$!
 		sleep 0.8
 		kill -0 "$HOLD" 2>/dev/null && break
@@ -220,7 +221,10 @@ if command -v socat >/dev/null 2>&1; then
 		fail "socat could not hold the server's only slot"
 	fi
 	exec 4>&-
-	[ -n "$HOLD" ] && wait "$HOLD" 2>/dev/null
+	if [ -n "$HOLD" ]; then
+		kill "$HOLD" 2>/dev/null
+		wait "$HOLD" 2>/dev/null
+	fi
 	stop_server
 else
 	echo "skip: socat absent, no full-server check"

@@ -83,8 +83,13 @@ static void check_lz4(const uint8_t *d, size_t len)
 	CHECK(n == ZTDP_PKT_ELZ4 || (n >= ZTDP_PKT_HEADER_LEN && n <= ZTDP_MAX_PACKET_LEN));
 	/* A smaller buffer: the same result if it fits, else an error. */
 	m = ztdp_packet_decompress(pkt, len, again, 1000);
+	/* liblz4 checks a block's tail rules more strictly near the end of
+	 * the output buffer, so a malformed block that decodes into a large
+	 * buffer may be refused by a small one (found by this fuzzer; the
+	 * reproducer is corpus/fuzz_packet/regress-lz4-small-buffer). What
+	 * must hold: a small buffer never yields different bytes. */
 	if (n >= 0 && n <= 1000)
-		CHECK(m == n && memcmp(out, again, (size_t)n) == 0);
+		CHECK(m < 0 || (m == n && memcmp(out, again, (size_t)n) == 0));
 	else
 		CHECK(m < 0);
 	if (n > 0) {

@@ -89,8 +89,9 @@ else
 fi
 
 # authorize through the controller's API once it has seen the request
-wait_for 30 sh -c "source $HARNESS/env.sh; zt_api root GET /controller/network/$NWID/member/$ZTDP_ID | jq -e .id" ||
-	fail "controller never saw ztdp's config request"
+api() { zt_api "$1" "$2" "$3" "${4:-}"; }
+seen_by_controller() { api root GET "/controller/network/$NWID/member/$ZTDP_ID" | jq -e .id; }
+wait_for 30 seen_by_controller || fail "controller never saw ztdp's config request"
 zt_api root POST "/controller/network/$NWID/member/$ZTDP_ID" \
 	"{\"authorized\": true, \"ipAssignments\": [\"$ZTDP_ZT_IP\"]}" >/dev/null
 if wait_for 40 sh -c "[ \"\$(ip netns exec zt-dut $ZTDPCTL -s $SOCK -j listnetworks | jq -r '.[] | select(.id == \"$NWID\") | .status')\" = OK ]"; then
@@ -99,9 +100,9 @@ else
 	fail "network not OK: $(ctl listnetworks)"
 fi
 ctl listnetworks | grep "$NWID" | grep -q "$ZTDP_ZT_IP/24" && ok "managed IP $ZTDP_ZT_IP/24 assigned" || fail "managed IP missing"
-auth=$(zt_api root GET "/controller/network/$NWID/member/$ZTDP_ID" | jq -r .authorized)
+auth=$(api root GET "/controller/network/$NWID/member/$ZTDP_ID" | jq -r .authorized)
 [ "$auth" = true ] && ok "controller lists $ZTDP_ID authorized" || fail "controller member authorized=$auth"
-zt_api root GET "/controller/network/$NWID/member" | jq -e ".\"$ZTDP_ID\"" >/dev/null && ok "in the controller's member list" || fail "not in member list"
+api root GET "/controller/network/$NWID/member" | jq -e ".\"$ZTDP_ID\"" >/dev/null && ok "in the controller's member list" || fail "not in member list"
 
 # SIGKILL and restart: same identity, network back at once from the cache
 kill -KILL "$ztdp_pid"; wait "$ztdp_pid" 2>/dev/null; ztdp_pid=
