@@ -4,7 +4,7 @@
 # run. Exit status is non-zero if anything failed.
 set -eu
 cd "$(dirname "$0")/.."
-FUZZ_SECONDS=${FUZZ_SECONDS:-20}
+FUZZ_SECONDS=${FUZZ_SECONDS:-30}
 
 ./scripts/setup.sh
 
