@@ -17,6 +17,7 @@
 #include <rte_spinlock.h>
 
 #include "ztdp_armor.h"
+#include "ztdp_csum.h"
 #include "ztdp_dp.h"
 #include "ztdp_reasm.h"
 
@@ -321,8 +322,6 @@ int dp_path_build(const struct ztdp_dp *dp, struct dp_path *path,
 int dp_path_prepend(struct rte_mbuf *m, const struct dp_path *path, uint16_t ip_id,
 		    bool ip4_udp_cksum, bool offload);
 /* RFC 1071 sum helpers. */
-uint32_t dp_csum_partial(const void *data, size_t len, uint32_t sum);
-uint16_t dp_csum_fold(uint32_t sum);
 
 /* dispatch.c */
 /* Lcore 0's port queue is shared: hand each packet to its flow's lcore.

@@ -93,7 +93,7 @@ int dp_ul_classify(const struct ztdp_dp *dp, const uint8_t *f, uint32_t len,
 		tot = be16(ip + 2);
 		if (unlikely(ihl < 20 || tot < ihl || tot > rem))
 			DROP(UL_IP_MALFORMED);
-		if (unlikely(dp_csum_fold(dp_csum_partial(ip, ihl, 0)) != 0xffff))
+		if (unlikely(ztdp_csum_fold(ztdp_csum_partial(ip, ihl, 0)) != 0xffff))
 			DROP(UL_IP_MALFORMED);
 		if (unlikely(be16(ip + 6) & 0x3fff))
 			DROP(UL_IP_FRAGMENT);

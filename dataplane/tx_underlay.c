@@ -34,60 +34,7 @@
 #define PROTO_UDP	17
 #define DEFAULT_TTL	64
 
-/* ---- Checksums -------------------------------------------------------------
- * The one's-complement sum does not depend on byte order as long as the
- * result is stored in the order it was summed in: words are loaded and
- * stored natively, and the big-endian fields we add (lengths, the ID) are
- * added in their wire form. */
-
-uint32_t dp_csum_partial(const void *data, size_t len, uint32_t sum)
-{
-	const uint8_t *p = data;
-	uint64_t s = sum;
-
-	while (len >= 16) {
-		uint32_t w[4];
-
-		memcpy(w, p, 16);
-		s += (uint64_t)w[0] + w[1] + w[2] + w[3];
-		p += 16;
-		len -= 16;
-	}
-	while (len >= 4) {
-		uint32_t w;
-
-		memcpy(&w, p, 4);
-		s += w;
-		p += 4;
-		len -= 4;
-	}
-	if (len >= 2) {
-		uint16_t w;
-
-		memcpy(&w, p, 2);
-		s += w;
-		p += 2;
-		len -= 2;
-	}
-	if (len != 0) {
-		uint8_t last[2] = { p[0], 0 };
-		uint16_t w;
-
-		memcpy(&w, last, 2);
-		s += w;
-	}
-	/* 2^32 == 1 modulo 0xffff, so folding 64 to 32 bits keeps the sum. */
-	s = (s & 0xffffffff) + (s >> 32);
-	s = (s & 0xffffffff) + (s >> 32);
-	return (uint32_t)s;
-}
-
-uint16_t dp_csum_fold(uint32_t sum)
-{
-	sum = (sum & 0xffff) + (sum >> 16);
-	sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)sum;
-}
+/* ---- Checksums (sums: proto/ztdp_csum.h) ------------------------------- */
 
 static inline uint32_t add32(uint32_t a, uint32_t b)
 {
@@ -104,7 +51,7 @@ static inline uint32_t wire16(uint16_t v)
 
 static inline void store_csum(uint8_t *field, uint32_t sum, bool udp)
 {
-	uint16_t c = (uint16_t)~dp_csum_fold(sum);
+	uint16_t c = (uint16_t)~ztdp_csum_fold(sum);
 
 	/* UDP sends 0 as all ones: 0 means "no checksum". */
 	if (udp && c == 0)
@@ -147,13 +94,13 @@ int dp_path_build(const struct ztdp_dp *dp, struct dp_path *path,
 		ip[9] = PROTO_UDP;
 		memcpy(ip + 12, ul->ip4, 4);
 		memcpy(ip + 16, pc->to.ip, 4);
-		path->ip4_sum = dp_csum_partial(ip, 20, 0);
+		path->ip4_sum = ztdp_csum_partial(ip, 20, 0);
 		udp = ip + 20;
 		memset(ph, 0, 12);
 		memcpy(ph, ul->ip4, 4);
 		memcpy(ph + 4, pc->to.ip, 4);
 		ph[9] = PROTO_UDP;
-		path->phdr_sum = dp_csum_partial(ph, 12, 0);
+		path->phdr_sum = ztdp_csum_partial(ph, 12, 0);
 	} else if (pc->to.family == 6) {
 		const uint8_t *src = is_link_local6(pc->to.ip) ? ul->ll6 :
 				     ul->has_ip6 ? ul->ip6 : NULL;
@@ -173,13 +120,13 @@ int dp_path_build(const struct ztdp_dp *dp, struct dp_path *path,
 		memcpy(ph, src, 16);
 		memcpy(ph + 16, pc->to.ip, 16);
 		ph[39] = PROTO_UDP;
-		path->phdr_sum = dp_csum_partial(ph, 40, 0);
+		path->phdr_sum = ztdp_csum_partial(ph, 40, 0);
 	} else {
 		return -1;
 	}
 	ztdp_store_be16(udp, ul->udp_port);
 	ztdp_store_be16(udp + 2, pc->to.port);
-	path->udp_sum = dp_csum_partial(udp, 4, path->phdr_sum);
+	path->udp_sum = ztdp_csum_partial(udp, 4, path->phdr_sum);
 	return 0;
 }
 
@@ -205,7 +152,7 @@ int dp_path_prepend(struct rte_mbuf *m, const struct dp_path *path, uint16_t ip_
 		ztdp_store_be16(udp + 4, ulen);
 		if (ip4_udp_cksum)
 			store_csum(udp + 6, add32(path->udp_sum,
-						  dp_csum_partial(udp + 8, plen, 2 * wire16(ulen))),
+						  ztdp_csum_partial(udp + 8, plen, 2 * wire16(ulen))),
 				   true);
 		return 0;
 	}
@@ -215,7 +162,7 @@ int dp_path_prepend(struct rte_mbuf *m, const struct dp_path *path, uint16_t ip_
 	ztdp_store_be16(udp + 4, ulen);
 	if (offload) {
 		/* The port finishes it from the pseudo-header sum. */
-		uint16_t ph = dp_csum_fold(add32(path->phdr_sum, wire16(ulen)));
+		uint16_t ph = ztdp_csum_fold(add32(path->phdr_sum, wire16(ulen)));
 
 		memcpy(udp + 6, &ph, 2);
 		m->ol_flags |= RTE_MBUF_F_TX_IPV6 | RTE_MBUF_F_TX_UDP_CKSUM;
@@ -223,7 +170,7 @@ int dp_path_prepend(struct rte_mbuf *m, const struct dp_path *path, uint16_t ip_
 		m->l3_len = 40;
 		return 0;
 	}
-	store_csum(udp + 6, add32(path->udp_sum, dp_csum_partial(udp + 8, plen, 2 * wire16(ulen))),
+	store_csum(udp + 6, add32(path->udp_sum, ztdp_csum_partial(udp + 8, plen, 2 * wire16(ulen))),
 		   true);
 	return 0;
 }

@@ -5,6 +5,7 @@
  * and the headers of what we send. Byte buffers only: no DPDK, no clock.
  */
 #include "ztdp_underlay.h"
+#include "ztdp_csum.h"
 
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -84,29 +85,7 @@ static inline void wr16(uint8_t *p, uint16_t v)
 
 static uint64_t csum_add(uint64_t sum, const void *data, size_t len)
 {
-	const uint8_t *p = data;
-	uint32_t w32;
-	uint16_t w16;
-
-	while (len >= 4) {
-		memcpy(&w32, p, 4);
-		sum += w32;
-		p += 4;
-		len -= 4;
-	}
-	if (len >= 2) {
-		memcpy(&w16, p, 2);
-		sum += w16;
-		p += 2;
-		len -= 2;
-	}
-	if (len != 0) {
-		uint8_t last[2] = { p[0], 0 };
-
-		memcpy(&w16, last, 2);
-		sum += w16;
-	}
-	return sum;
+	return sum + ztdp_csum_partial(data, len, 0);
 }
 
 static uint16_t csum_fold(uint64_t sum)
