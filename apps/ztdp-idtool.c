@@ -13,17 +13,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "ztdp-idtool.h"
 #include "ztdp_crypto.h"
 #include "ztdp_hex.h"
 #include "ztdp_identity.h"
 
-#define PROG "ztdp-idtool"
-/* Identity and signature files are small; anything bigger is not one. */
-#define SMALL_FILE_MAX 65536
 /* Messages to sign or verify. */
 #define MESSAGE_FILE_MAX (64u << 20)
 
-static void print_usage(FILE *out)
+void ztdp_idtool_usage(FILE *out)
 {
 	fprintf(out,
 		"Usage: " PROG " <command> [args]\n"
@@ -34,13 +32,17 @@ static void print_usage(FILE *out)
 		"  getpublic <identity.secret>\n"
 		"  sign <identity.secret> <file>\n"
 		"  verify <identity.secret/public> <file> <signature hex or file>\n"
+		"  genplanet [--update <current planet>] [--c-array | --hex] <spec.json> <planet>\n"
+		"  showplanet <planet> [<current planet>]\n"
 		"\n"
 		"An identity argument is a file, or the identity itself if it looks\n"
-		"like one (10 hex digits, then ':').\n");
+		"like one (10 hex digits, then ':').\n"
+		"\n"
+		GENPLANET_USAGE);
 }
 
 /* Read a whole file into a NUL-terminated buffer. */
-static char *read_file(const char *path, size_t max, size_t *len)
+char *ztdp_idtool_read_file(const char *path, size_t max, size_t *len)
 {
 	FILE *f = fopen(path, "rb");
 	char *buf = NULL;
@@ -68,7 +70,7 @@ fail:
 	return NULL;
 }
 
-static void trim_trailing_space(char *s)
+void ztdp_idtool_trim(char *s)
 {
 	size_t n = strlen(s);
 
@@ -78,7 +80,7 @@ static void trim_trailing_space(char *s)
 }
 
 /* Identity from a file or a literal, with one error line on failure. */
-static int load_identity(const char *arg, struct ztdp_identity *id)
+int ztdp_idtool_load_identity(const char *arg, struct ztdp_identity *id)
 {
 	const char *why = NULL;
 	char *text = NULL;
@@ -91,7 +93,7 @@ static int load_identity(const char *arg, struct ztdp_identity *id)
 			fprintf(stderr, PROG ": invalid identity on the command line: %s\n", why);
 		return rc;
 	}
-	text = read_file(arg, SMALL_FILE_MAX, &len);
+	text = ztdp_idtool_read_file(arg, SMALL_FILE_MAX, &len);
 	if (text == NULL) {
 		fprintf(stderr, PROG ": cannot read %s: %s\n", arg,
 			errno == EFBIG ? "too large for an identity" : strerror(errno));
@@ -102,7 +104,7 @@ static int load_identity(const char *arg, struct ztdp_identity *id)
 		free(text);
 		return -1;
 	}
-	trim_trailing_space(text);
+	ztdp_idtool_trim(text);
 	rc = ztdp_identity_from_string(id, text, &why);
 	if (rc != 0)
 		fprintf(stderr, PROG ": %s: invalid identity: %s\n", arg, why);
@@ -116,9 +118,10 @@ static int load_identity(const char *arg, struct ztdp_identity *id)
  * Write a file atomically: a temporary beside it, fsync, rename, so that a
  * crash never leaves a half-written identity behind.
  */
-static int write_file_atomic(const char *path, const char *data, size_t len,
+int ztdp_idtool_write_atomic(const char *path, const void *data, size_t len,
 			     mode_t mode)
 {
+	const char *bytes = data;
 	char tmp[4096];
 	size_t off = 0;
 	int fd;
@@ -132,7 +135,7 @@ static int write_file_atomic(const char *path, const char *data, size_t len,
 	if (fd < 0)
 		return -1;
 	while (off < len) {
-		ssize_t n = write(fd, data + off, len - off);
+		ssize_t n = write(fd, bytes + off, len - off);
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -178,14 +181,14 @@ static int cmd_generate(int argc, char **argv)
 		rc = 0;
 		goto out;
 	}
-	if (write_file_atomic(argv[2], text, (size_t)len, 0600) != 0) {
+	if (ztdp_idtool_write_atomic(argv[2], text, (size_t)len, 0600) != 0) {
 		fprintf(stderr, PROG ": cannot write %s: %s\n", argv[2], strerror(errno));
 		goto out;
 	}
 	printf("%s written\n", argv[2]);
 	if (argc >= 4) {
 		len = ztdp_identity_to_string(&id, false, text, sizeof(text));
-		if (write_file_atomic(argv[3], text, (size_t)len, 0644) != 0) {
+		if (ztdp_idtool_write_atomic(argv[3], text, (size_t)len, 0644) != 0) {
 			fprintf(stderr, PROG ": cannot write %s: %s\n", argv[3],
 				strerror(errno));
 			goto out;
@@ -207,7 +210,7 @@ static int cmd_validate(int argc, char **argv)
 
 	if (argc < 3)
 		goto usage;
-	if (load_identity(argv[2], &id) != 0)
+	if (ztdp_idtool_load_identity(argv[2], &id) != 0)
 		return 1;
 	ok = ztdp_identity_check(&id, &why);
 	ztdp_identity_clear(&id);
@@ -219,7 +222,7 @@ static int cmd_validate(int argc, char **argv)
 	printf("%s is a valid identity\n", argv[2]);
 	return 0;
 usage:
-	print_usage(stderr);
+	ztdp_idtool_usage(stderr);
 	return 1;
 }
 
@@ -229,10 +232,10 @@ static int cmd_getpublic(int argc, char **argv)
 	char text[ZTDP_IDENTITY_TEXT_MAX];
 
 	if (argc < 3) {
-		print_usage(stderr);
+		ztdp_idtool_usage(stderr);
 		return 1;
 	}
-	if (load_identity(argv[2], &id) != 0)
+	if (ztdp_idtool_load_identity(argv[2], &id) != 0)
 		return 1;
 	ztdp_identity_to_string(&id, false, text, sizeof(text));
 	ztdp_identity_clear(&id);
@@ -249,17 +252,17 @@ static int cmd_sign(int argc, char **argv)
 	size_t len;
 
 	if (argc < 4) {
-		print_usage(stderr);
+		ztdp_idtool_usage(stderr);
 		return 1;
 	}
-	if (load_identity(argv[2], &id) != 0)
+	if (ztdp_idtool_load_identity(argv[2], &id) != 0)
 		return 1;
 	if (!id.has_private) {
 		fprintf(stderr, PROG ": %s has no private key (signing needs identity.secret)\n",
 			argv[2]);
 		return 1;
 	}
-	msg = read_file(argv[3], MESSAGE_FILE_MAX, &len);
+	msg = ztdp_idtool_read_file(argv[3], MESSAGE_FILE_MAX, &len);
 	if (msg == NULL) {
 		fprintf(stderr, PROG ": cannot read %s: %s\n", argv[3], strerror(errno));
 		ztdp_identity_clear(&id);
@@ -284,7 +287,7 @@ static int load_signature(const char *arg, uint8_t sig[ZTDP_C25519_SIGNATURE_LEN
 	if (strlen(arg) == want &&
 	    ztdp_hex_decode(arg, want, sig, ZTDP_C25519_SIGNATURE_LEN) > 0)
 		return 0;
-	text = read_file(arg, SMALL_FILE_MAX, &len);
+	text = ztdp_idtool_read_file(arg, SMALL_FILE_MAX, &len);
 	if (text == NULL) {
 		if (errno == ENOENT)
 			fprintf(stderr, PROG ": signature '%.40s' is neither %zu hex digits nor a readable file\n",
@@ -293,7 +296,7 @@ static int load_signature(const char *arg, uint8_t sig[ZTDP_C25519_SIGNATURE_LEN
 			fprintf(stderr, PROG ": cannot read %s: %s\n", arg, strerror(errno));
 		return -1;
 	}
-	trim_trailing_space(text);
+	ztdp_idtool_trim(text);
 	if (strlen(text) != want ||
 	    ztdp_hex_decode(text, want, sig, ZTDP_C25519_SIGNATURE_LEN) < 0)
 		fprintf(stderr, PROG ": %s: a signature is %zu hex digits\n", arg, want);
@@ -312,13 +315,13 @@ static int cmd_verify(int argc, char **argv)
 	bool ok;
 
 	if (argc < 5) {
-		print_usage(stderr);
+		ztdp_idtool_usage(stderr);
 		return 1;
 	}
-	if (load_identity(argv[2], &id) != 0)
+	if (ztdp_idtool_load_identity(argv[2], &id) != 0)
 		return 1;
 	ztdp_identity_clear(&id);
-	msg = read_file(argv[3], MESSAGE_FILE_MAX, &len);
+	msg = ztdp_idtool_read_file(argv[3], MESSAGE_FILE_MAX, &len);
 	if (msg == NULL) {
 		fprintf(stderr, PROG ": cannot read %s: %s\n", argv[3], strerror(errno));
 		return 1;
@@ -348,17 +351,19 @@ static const struct idtool_cmd idtool_cmds[] = {
 	{ "getpublic", cmd_getpublic },
 	{ "sign", cmd_sign },
 	{ "verify", cmd_verify },
+	{ "genplanet", ztdp_idtool_genplanet },
+	{ "showplanet", ztdp_idtool_showplanet },
 };
 
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
-		print_usage(stderr);
+		ztdp_idtool_usage(stderr);
 		return 1;
 	}
 	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") ||
 	    !strcmp(argv[1], "help")) {
-		print_usage(stdout);
+		ztdp_idtool_usage(stdout);
 		return 0;
 	}
 	if (ztdp_crypto_init(NULL) != 0) {

@@ -54,7 +54,26 @@ static void print_usage(FILE *out)
 		"Also:\n"
 		"  stats                 control-plane counters (JSON)\n"
 		"  methods               the RPC methods the appliance answers\n"
-		"  call <method> [<params JSON>]   any RPC method; prints its result\n");
+		"  call <method> [<params JSON>]   any RPC method; prints its result\n"
+		"\n"
+		"Controller (networks this node controls; zerotier-one's /controller API):\n"
+		"  controller status                           {controller, apiVersion, clock, ...}\n"
+		"  controller network list                     networks: <nwid> <name> <type>\n"
+		"  controller network create [<nwid>] [<JSON>]  new network (random ID under our\n"
+		"                                              address unless given)\n"
+		"  controller network get <nwid>               the network (JSON)\n"
+		"  controller network set <nwid> <JSON>        change fields, e.g. '{\"private\": false}'\n"
+		"  controller network delete <nwid>            delete it (members are revoked)\n"
+		"  controller member list <nwid>               members: <address> <authorized>\n"
+		"                                              <activeBridge> <ipAssignments>\n"
+		"  controller member get <nwid> <address>      the member (JSON)\n"
+		"  controller member set <nwid> <address> <JSON>  e.g. '{\"ipAssignments\": [...]}'\n"
+		"  controller member authorize <nwid> <address>\n"
+		"  controller member deauthorize <nwid> <address>\n"
+		"  controller member delete <nwid> <address>\n"
+		"JSON fields are zerotier-one's (name, private, ipAssignmentPools, routes, rules,\n"
+		"v4AssignMode, v6AssignMode, ...; authorized, activeBridge, ipAssignments, ...).\n"
+		"With -j every controller command prints the JSON the appliance returns.\n");
 }
 
 static int die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -421,15 +440,20 @@ static int cmd_peers(const char *sock, bool json)
 	return 0;
 }
 
-static bool valid_nwid(const char *s)
+static bool valid_hex(const char *s, size_t digits)
 {
-	if (strlen(s) != 16)
+	if (strlen(s) != digits)
 		return false;
-	for (int i = 0; i < 16; i++)
+	for (size_t i = 0; i < digits; i++)
 		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f') ||
 		      (s[i] >= 'A' && s[i] <= 'F')))
 			return false;
 	return true;
+}
+
+static bool valid_nwid(const char *s)
+{
+	return valid_hex(s, 16);
 }
 
 static int cmd_join_leave(const char *sock, bool json, const char *cmd,
@@ -455,6 +479,206 @@ static int cmd_join_leave(const char *sock, bool json, const char *cmd,
 		printf("200 %s OK\n", cmd);
 	json_decref(r);
 	return 0;
+}
+
+/* ---- controller ... ----------------------------------------------------------- */
+
+/* A network ID or address argument, lowercased into out (digits + 1). */
+static int hex_arg(const char *what, const char *s, size_t digits, char *out)
+{
+	if (s == NULL)
+		return die("controller: missing %s (%zu hex digits)", what, digits);
+	if (!valid_hex(s, digits))
+		return die("invalid %s '%s': expected %zu hex digits", what, s, digits);
+	for (size_t i = 0; i <= digits; i++)
+		out[i] = (char)(s[i] >= 'A' && s[i] <= 'F' ? s[i] + 32 : s[i]);
+	return 0;
+}
+
+/* A JSON object argument. */
+static json_t *json_arg(const char *what, const char *text)
+{
+	json_error_t jerr;
+	json_t *j;
+
+	if (text == NULL) {
+		die("controller: missing %s (a JSON object)", what);
+		return NULL;
+	}
+	j = json_loads(text, 0, &jerr);
+	if (j == NULL || !json_is_object(j)) {
+		die("%s is not a JSON object: %s", what, j == NULL ? jerr.text : "another JSON value");
+		json_decref(j);
+		return NULL;
+	}
+	return j;
+}
+
+/* Print a controller result: the JSON with -j or when asked to show an
+ * object, else "200 controller <what> OK <id>". */
+static int controller_result(json_t *r, bool json, bool show, const char *what)
+{
+	if (r == NULL)
+		return 1;
+	if (json || show)
+		print_json(r);
+	else
+		printf("200 controller %s OK %s\n", what, jstr(r, "id", ""));
+	json_decref(r);
+	return 0;
+}
+
+static int controller_network_list(const char *sock, bool json)
+{
+	json_t *list = rpc_call(sock, "controller_network_list", NULL), *id;
+	size_t i;
+
+	if (list == NULL)
+		return 1;
+	if (json) {
+		print_json(list);
+		json_decref(list);
+		return 0;
+	}
+	printf("200 controller network list <nwid> <name> <type>\n");
+	json_array_foreach(list, i, id) {
+		json_t *n = rpc_call(sock, "controller_network_get",
+				     json_pack("{s:O}", "nwid", id));
+
+		if (n == NULL)
+			continue;
+		printf("200 controller network list %s %s %s\n", jstr(n, "id", "-"),
+		       jstr(n, "name", "")[0] != '\0' ? jstr(n, "name", "") : "-",
+		       json_is_false(json_object_get(n, "private")) ? "PUBLIC" : "PRIVATE");
+		json_decref(n);
+	}
+	json_decref(list);
+	return 0;
+}
+
+static int controller_member_list(const char *sock, bool json, const char *nwid)
+{
+	json_t *r, *m;
+	size_t i;
+
+	if (json)
+		return controller_result(rpc_call(sock, "controller_member_list",
+						  json_pack("{s:s}", "nwid", nwid)), true, true, "");
+	r = rpc_call(sock, "controller_member_list",
+		     json_pack("{s:s, s:b}", "nwid", nwid, "details", 1));
+	if (r == NULL)
+		return 1;
+	printf("200 controller member list <address> <authorized> <activeBridge> <ipAssignments>\n");
+	json_array_foreach(r, i, m) {
+		const json_t *ips = json_object_get(m, "ipAssignments");
+		char list[1024] = "";
+		size_t len = 0, j;
+		json_t *ip;
+
+		json_array_foreach(ips, j, ip) {
+			len += (size_t)snprintf(list + len, len < sizeof(list) ? sizeof(list) - len : 0,
+						"%s%s", len > 0 ? "," : "", json_string_value(ip));
+			if (len >= sizeof(list))
+				len = sizeof(list) - 1;
+		}
+		printf("200 controller member list %s %s %s %s\n", jstr(m, "address", "-"),
+		       json_is_true(json_object_get(m, "authorized")) ? "true" : "false",
+		       json_is_true(json_object_get(m, "activeBridge")) ? "true" : "false",
+		       len > 0 ? list : "-");
+	}
+	json_decref(r);
+	return 0;
+}
+
+static int cmd_controller(const char *sock, bool json, int argc, char **argv)
+{
+	const char *what = argc > 0 ? argv[0] : "status";
+	const char *verb = argc > 1 ? argv[1] : NULL;
+	char nwid[17], addr[11], label[64];
+	json_t *body;
+
+	if (strcmp(what, "status") == 0)
+		return controller_result(rpc_call(sock, "controller_status", NULL), json, true, "");
+	if (strcmp(what, "network") != 0 && strcmp(what, "member") != 0)
+		return die("controller: unknown object '%s' (network, member or status)", what);
+	if (verb == NULL)
+		return die("controller %s: missing command (try " PROG " -h)", what);
+	snprintf(label, sizeof(label), "%s %s", what, verb);
+	if (strcmp(what, "network") == 0) {
+		if (strcmp(verb, "list") == 0)
+			return controller_network_list(sock, json);
+		if (strcmp(verb, "create") == 0) {
+			json_t *params = json_object();
+			int a = 2;
+
+			if (argc > a && valid_hex(argv[a], 16)) {
+				hex_arg("network ID", argv[a++], 16, nwid);
+				json_object_set_new(params, "nwid", json_string(nwid));
+			}
+			if (argc > a) {
+				body = json_arg("network JSON", argv[a++]);
+				if (body == NULL) {
+					json_decref(params);
+					return 1;
+				}
+				json_object_set_new(params, "config", body);
+			}
+			if (argc > a) {
+				json_decref(params);
+				return die("controller network create: unexpected '%s'", argv[a]);
+			}
+			return controller_result(rpc_call(sock, "controller_network_create", params),
+						 json, false, label);
+		}
+		if (strcmp(verb, "get") != 0 && strcmp(verb, "set") != 0 &&
+		    strcmp(verb, "delete") != 0)
+			return die("controller network: unknown command '%s' (list, create, get, "
+				   "set, delete)", verb);
+		if (hex_arg("network ID", argc > 2 ? argv[2] : NULL, 16, nwid) != 0)
+			return 1;
+		if (strcmp(verb, "get") == 0)
+			return controller_result(rpc_call(sock, "controller_network_get",
+							  json_pack("{s:s}", "nwid", nwid)),
+						 json, true, label);
+		if (strcmp(verb, "delete") == 0)
+			return controller_result(rpc_call(sock, "controller_network_delete",
+							  json_pack("{s:s}", "nwid", nwid)),
+						 json, false, label);
+		body = json_arg("network JSON", argc > 3 ? argv[3] : NULL);
+		if (body == NULL)
+			return 1;
+		return controller_result(rpc_call(sock, "controller_network_update",
+						  json_pack("{s:s, s:o}", "nwid", nwid, "config", body)),
+					 json, false, label);
+	}
+	if (strcmp(verb, "list") != 0 && strcmp(verb, "get") != 0 && strcmp(verb, "set") != 0 &&
+	    strcmp(verb, "authorize") != 0 && strcmp(verb, "deauthorize") != 0 &&
+	    strcmp(verb, "delete") != 0)
+		return die("controller member: unknown command '%s' (list, get, set, authorize, "
+			   "deauthorize, delete)", verb);
+	if (hex_arg("network ID", argc > 2 ? argv[2] : NULL, 16, nwid) != 0)
+		return 1;
+	if (strcmp(verb, "list") == 0)
+		return controller_member_list(sock, json, nwid);
+	if (hex_arg("member address", argc > 3 ? argv[3] : NULL, 10, addr) != 0)
+		return 1;
+	if (strcmp(verb, "get") == 0)
+		return controller_result(rpc_call(sock, "controller_member_get",
+						  json_pack("{s:s, s:s}", "nwid", nwid, "address",
+							    addr)), json, true, label);
+	if (strcmp(verb, "delete") == 0)
+		return controller_result(rpc_call(sock, "controller_member_delete",
+						  json_pack("{s:s, s:s}", "nwid", nwid, "address",
+							    addr)), json, false, label);
+	if (strcmp(verb, "set") == 0)
+		body = json_arg("member JSON", argc > 4 ? argv[4] : NULL);
+	else
+		body = json_pack("{s:b}", "authorized", verb[0] == 'a');
+	if (body == NULL)
+		return 1;
+	return controller_result(rpc_call(sock, "controller_member_update",
+					  json_pack("{s:s, s:s, s:o}", "nwid", nwid, "address", addr,
+						    "config", body)), json, false, label);
 }
 
 static int cmd_call(const char *sock, const char *method, const char *params_text)
@@ -538,5 +762,7 @@ int main(int argc, char **argv)
 		return cmd_call(sock, "rpc_get_methods", NULL);
 	if (strcmp(cmd, "call") == 0)
 		return cmd_call(sock, arg1, arg2);
+	if (strcmp(cmd, "controller") == 0)
+		return cmd_controller(sock, json, argc - optind - 1, argv + optind + 1);
 	return die("unknown command '%s' (try " PROG " -h)", cmd);
 }

@@ -155,6 +155,7 @@ void zn_hello_receive(struct ztdp_node *n, uint64_t now,
 	const uint8_t *pl = pkt + ZTDP_PKT_IDX_PAYLOAD;
 	size_t plen = len - ZTDP_PKT_IDX_PAYLOAD;
 	uint64_t source = ztdp_packet_source(pkt);
+	uint8_t world[ZTDP_WORLD_MAX_LEN];
 	struct ztdp_identity id;
 	struct ztdp_ok_hello o;
 	struct ztdp_hello h;
@@ -259,6 +260,18 @@ void zn_hello_receive(struct ztdp_node *n, uint64_t now,
 	if (rx.hops == 0)
 		o.addr = *from;
 	o.has_worlds = true;
+	/* A peer on an older version of our planet gets ours (1.14.1 does
+	 * this on any node; the peer believes it only from a root). */
+	if (h.has_world && h.world_id == n->planet.id &&
+	    h.world_timestamp < n->planet.timestamp) {
+		struct ztdp_wr ww;
+
+		ztdp_wr_init(&ww, world, sizeof(world));
+		if (ztdp_world_encode(&ww, &n->planet) == ZTDP_WORLD_OK) {
+			o.worlds = world;
+			o.worlds_len = (uint16_t)ww.off;
+		}
+	}
 	w = zn_ok_begin(n, p, ZTDP_VERB_HELLO, rx.id);
 	if (ztdp_ok_hello_encode(w, &o) != ZTDP_VERBS_OK)
 		w->err = true;
@@ -396,9 +409,16 @@ int zn_roots_init(struct ztdp_node *n, uint64_t now)
 	/* Demote peers that are no longer roots of this planet. */
 	for (unsigned int k = 0; k < n->peer_count; k++)
 		zn_peer_at(n, k)->root = ztdp_world_find_root(&n->planet, zn_peer_at(n, k)->address);
+	/* One of the roots may be us (root.c): the others are our upstreams. */
+	n->am_root = ztdp_world_find_root(&n->planet, n->self.address) >= 0;
 	for (unsigned int i = 0; i < n->planet.root_count; i++) {
 		const struct ztdp_identity *id = &n->planet.roots[i].identity;
 		struct zn_peer *p = zn_peer_find(n, id->address);
+
+		if (id->address == n->self.address) {
+			made++;
+			continue;
+		}
 
 		/* A new planet may carry a new key for a known address: the
 		 * planet is signed, so it wins. */
@@ -532,7 +552,7 @@ static void peer_keepalive(struct ztdp_node *n, uint64_t now, struct zn_peer *p)
 void zn_keepalive_tick(struct ztdp_node *n, uint64_t now)
 {
 	struct zn_peer *best;
-	bool online = false;
+	bool online = n->am_root;	/* as 1.14.1: a root is online */
 
 	for (unsigned int i = 0; i < n->planet.root_count; i++) {
 		struct zn_peer *p = zn_peer_find(n, n->planet.roots[i].identity.address);

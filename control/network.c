@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "node_internal.h"
+#include "ztdp_controller.h"
 #include "ztdp_dict.h"
 #include "ztdp_verbs.h"
 
@@ -258,8 +259,8 @@ void zn_config_request(struct ztdp_node *n, uint64_t now, struct zn_network *net
 
 	net->last_request = now;
 	if (ctrl == n->self.address) {
-		/* We are no controller. */
-		set_status(n, net, ZTDP_NETWORK_NOT_FOUND);
+		zn_config_from_self(n, now, net, false);
+		zn_controller_sync(n, now);
 		return;
 	}
 	p = zn_peer_lookup(n, now, ctrl);
@@ -290,6 +291,41 @@ void zn_config_request(struct ztdp_node *n, uint64_t now, struct zn_network *net
 	if (ztdp_netconf_request_encode(w, &r) != ZTDP_VERBS_OK)
 		w->err = true;
 	(void)zn_tx_send(n, now, p, NULL, ZN_TX_COMPRESS | ZN_TX_EXPECT_REPLY, NULL);
+}
+
+void zn_config_from_self(struct ztdp_node *n, uint64_t now, struct zn_network *net,
+			 bool push)
+{
+	struct ztdp_controller_reply rep;
+	char meta[512];
+	size_t mlen;
+
+	/* 1.14.1 hands its own request to its controller and applies the
+	 * answer directly: no chunks, no signatures to check. */
+	if (push) {
+		ztdp_controller_config(n->ctl, now, net->nwid, n->self.address, &rep);
+	} else {
+		mlen = request_metadata(meta, sizeof(meta));
+		ztdp_controller_request(n->ctl, now, net->nwid, &n->self_pub, meta, mlen, &rep);
+	}
+	switch (rep.answer) {
+	case ZTDP_CTL_ANSWER_CONFIG:
+		if (config_apply(n, now, net, rep.dict, rep.dict_len, false) >= 0)
+			net->last_config = now;
+		break;
+	case ZTDP_CTL_ANSWER_NOT_FOUND:
+		set_status(n, net, ZTDP_NETWORK_NOT_FOUND);
+		break;
+	case ZTDP_CTL_ANSWER_ACCESS_DENIED:
+		set_status(n, net, ZTDP_NETWORK_ACCESS_DENIED);
+		break;
+	case ZTDP_CTL_ANSWER_ERROR:
+		zn_log(n, 3, "network %016llx: our controller cannot build our config",
+		       (unsigned long long)net->nwid);
+		break;
+	default:
+		break;
+	}
 }
 
 void zn_network_owed(struct ztdp_node *n, uint64_t now)
@@ -478,12 +514,13 @@ bool zn_com_accept(struct ztdp_node *n, uint64_t now, struct zn_network *net,
 	if (m != NULL && m->com_revoked_before != 0 &&
 	    (int64_t)ztdp_com_timestamp(com) <= m->com_revoked_before)
 		return false;
+	/* On a network we control, we signed it. */
 	ctrl = ctrl_addr == n->self.address ? NULL : zn_peer_lookup(n, now, ctrl_addr);
-	if (ctrl == NULL) {
+	if (ctrl == NULL && ctrl_addr != n->self.address) {
 		zn_whois_want(n, now, ctrl_addr);
 		return false;
 	}
-	if (!ztdp_com_verify(com, &ctrl->id))
+	if (!ztdp_com_verify(com, ctrl != NULL ? &ctrl->id : &n->self_pub))
 		return false;
 	if (m == NULL)
 		m = zn_membership(p, net->nwid, now, true);
@@ -493,18 +530,22 @@ bool zn_com_accept(struct ztdp_node *n, uint64_t now, struct zn_network *net,
 	return true;
 }
 
-static void revocation_accept(struct ztdp_node *n, uint64_t now,
-			      const struct ztdp_revocation *rev)
+void zn_revocation_accept(struct ztdp_node *n, uint64_t now,
+			  const struct ztdp_revocation *rev)
 {
 	struct zn_network *net = zn_network_find(n, rev->nwid);
+	const struct ztdp_identity *signer = &n->self_pub;
 	struct zn_membership *m;
 	struct zn_peer *ctrl, *target;
 
 	if (net == NULL || rev->credential_type != ZTDP_CRED_TYPE_COM)
 		return;
-	ctrl = zn_peer_lookup(n, now, zn_controller_of(rev->nwid));
+	if (zn_controller_of(rev->nwid) != n->self.address) {
+		ctrl = zn_peer_lookup(n, now, zn_controller_of(rev->nwid));
+		signer = ctrl != NULL ? &ctrl->id : NULL;
+	}
 	target = zn_peer_find(n, rev->target);
-	if (ctrl == NULL || target == NULL || !ztdp_revocation_verify(rev, &ctrl->id))
+	if (signer == NULL || target == NULL || !ztdp_revocation_verify(rev, signer))
 		return;
 	m = zn_membership(target, rev->nwid, now, true);
 	if (rev->threshold > m->com_revoked_before)
@@ -551,7 +592,7 @@ void zn_credentials_receive(struct ztdp_node *n, const struct zn_rx *rx)
 
 			if (ztdp_revocation_decode(&r, &rev) != ZTDP_CRED_OK)
 				break;
-			revocation_accept(n, rx->now, &rev);
+			zn_revocation_accept(n, rx->now, &rev);
 		}
 	}
 	/* Capabilities, tags and COOs of peers are not kept: inbound rules

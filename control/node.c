@@ -217,6 +217,7 @@ void ztdp_node_destroy(struct ztdp_node *n)
 		}
 	}
 	ztdp_netconf_free(n->nc_scratch);
+	zn_controller_fini(n);
 	ztdp_reasm_destroy(n->reasm);
 	free(n->peers);
 	free(n->pending);
@@ -282,7 +283,7 @@ int ztdp_node_create(struct ztdp_node **out, const struct ztdp_node_config *cfg,
 	n->primary_port = cfg->primary_port;
 	n->local_addr_count = cfg->local_addr_count;
 	memcpy(n->local_addrs, cfg->local_addrs, sizeof(n->local_addrs));
-	if (load_planet(n, cfg) != 0)
+	if (load_planet(n, cfg) != 0 || zn_controller_init(n) != 0)
 		goto fail;
 	if (zn_roots_init(n, now) == 0)
 		zn_log(n, 4, "the planet lists no usable root: the node will stay offline");
@@ -378,15 +379,9 @@ static void dispatch(struct ztdp_node *n, struct zn_rx *rx)
 	case ZTDP_VERB_NETWORK_CREDENTIALS:
 		zn_credentials_receive(n, rx);
 		break;
-	case ZTDP_VERB_NETWORK_CONFIG_REQUEST: {
-		/* We are no controller: say so, as 1.14.1 does. */
-		struct ztdp_netconf_request r;
-		bool ok = ztdp_netconf_request_decode(rx->payload, rx->plen, &r) == 0;
-
-		zn_error_send(n, rx->now, rx->peer, rx->verb, rx->id,
-			      ZTDP_ERROR_UNSUPPORTED_OPERATION, ok, ok ? r.nwid : 0);
+	case ZTDP_VERB_NETWORK_CONFIG_REQUEST:
+		zn_config_request_receive(n, rx);
 		break;
-	}
 	case ZTDP_VERB_NETWORK_CONFIG:
 		zn_config_chunk_receive(n, rx, rx->payload, rx->plen, true, false);
 		break;
@@ -405,6 +400,10 @@ static void dispatch(struct ztdp_node *n, struct zn_rx *rx)
 	}
 }
 
+static void handle_authenticated(struct ztdp_node *n, uint64_t now,
+				 const struct ztdp_inetaddr *from, struct zn_peer *p,
+				 uint8_t *pkt, size_t len, unsigned int suite);
+
 void zn_handle_packet(struct ztdp_node *n, uint64_t now, const struct ztdp_inetaddr *from,
 		      const uint8_t *data, size_t len, bool replay)
 {
@@ -412,7 +411,6 @@ void zn_handle_packet(struct ztdp_node *n, uint64_t now, const struct ztdp_ineta
 	uint64_t source;
 	unsigned int cipher;
 	struct zn_peer *p;
-	struct zn_rx rx;
 	int rc;
 
 	if (data != n->rx)
@@ -447,6 +445,19 @@ void zn_handle_packet(struct ztdp_node *n, uint64_t now, const struct ztdp_ineta
 		zn_drop(n, rc == ZTDP_ARMOR_ESUITE ? ZN_DROP_SUITE : ZN_DROP_AUTH);
 		return;
 	}
+	handle_authenticated(n, now, from, p, pkt, len, (unsigned int)rc);
+}
+
+/* A packet that authenticated (dearmored in n->rx): decompress, count,
+ * dispatch the verb, learn the path. */
+static void handle_authenticated(struct ztdp_node *n, uint64_t now,
+				 const struct ztdp_inetaddr *from, struct zn_peer *p,
+				 uint8_t *pkt, size_t len, unsigned int suite)
+{
+	uint64_t source = p->address;
+	struct zn_rx rx;
+	int rc;
+
 	if (ztdp_packet_is_compressed(pkt)) {
 		rc = ztdp_packet_decompress(pkt, len, n->dec, sizeof(n->dec));
 		if (rc < 0) {
@@ -467,7 +478,7 @@ void zn_handle_packet(struct ztdp_node *n, uint64_t now, const struct ztdp_ineta
 	rx.id = ztdp_packet_id(n->rx);
 	rx.hops = ztdp_packet_hops(n->rx);
 	rx.verb = ztdp_packet_verb(pkt);
-	rx.suite = (unsigned int)rc;
+	rx.suite = suite;
 	n->ctr.authenticated++;
 	n->stats.rx_packets++;
 	n->stats.rx_by_verb[rx.verb]++;
@@ -515,7 +526,7 @@ void ztdp_node_process_wire(struct ztdp_node *n, uint64_t now,
 		return;
 	case ZTDP_DGRAM_FRAGMENT:
 		if (ztdp_load_be40(data + ZTDP_FRAG_IDX_DEST) != n->self.address) {
-			zn_drop(n, ZN_DROP_NOT_FOR_US);
+			zn_relay(n, now, from, data, len, true);
 			return;
 		}
 		rc = ztdp_reasm_add_fragment(n->reasm, zn_source_key(n, from), data, len, now,
@@ -523,7 +534,7 @@ void ztdp_node_process_wire(struct ztdp_node *n, uint64_t now,
 		break;
 	case ZTDP_DGRAM_PACKET:
 		if (ztdp_packet_dest(data) != n->self.address) {
-			zn_drop(n, ZN_DROP_NOT_FOR_US);
+			zn_relay(n, now, from, data, len, false);
 			return;
 		}
 		if (!ztdp_packet_is_fragmented(data)) {
@@ -551,6 +562,74 @@ void ztdp_node_process_wire(struct ztdp_node *n, uint64_t now,
 	zn_deferred(n, now);
 }
 
+/* A whole packet the dataplane reassembled: the same path as a datagram
+ * that arrived whole (it is counted as one), minus the fragment check. */
+void ztdp_node_process_packet(struct ztdp_node *n, uint64_t now,
+			      const struct ztdp_inetaddr *from, const uint8_t *data,
+			      size_t len)
+{
+	n->now = now;
+	n->ctr.datagrams++;
+	if (unlikely(len > ZTDP_MAX_PACKET_LEN)) {
+		zn_drop(n, ZN_DROP_TOO_LONG);
+		return;
+	}
+	if (unlikely(len < ZTDP_PKT_MIN_LEN)) {
+		zn_drop(n, ZN_DROP_SHORT);
+		return;
+	}
+	if (ztdp_packet_dest(data) != n->self.address) {
+		zn_drop(n, ZN_DROP_NOT_FOR_US);
+		return;
+	}
+	n->ctr.whole++;
+	zn_handle_packet(n, now, from, data, len, false);
+	zn_deferred(n, now);
+}
+
+/* A packet the dataplane authenticated with the key the node published
+ * for its sender. Trusting it is safe because that key came from here; a
+ * sender the node no longer knows is dropped (its key may be stale). */
+void ztdp_node_process_plain(struct ztdp_node *n, uint64_t now,
+			     const struct ztdp_inetaddr *from, const uint8_t *data,
+			     size_t len)
+{
+	struct zn_peer *p;
+	uint64_t source;
+	unsigned int cipher;
+
+	n->now = now;
+	n->ctr.datagrams++;
+	if (unlikely(len > ZTDP_MAX_PACKET_LEN)) {
+		zn_drop(n, ZN_DROP_TOO_LONG);
+		return;
+	}
+	if (unlikely(len < ZTDP_PKT_MIN_LEN)) {
+		zn_drop(n, ZN_DROP_SHORT);
+		return;
+	}
+	n->ctr.whole++;
+	memcpy(n->rx, data, len);
+	source = ztdp_packet_source(n->rx);
+	cipher = ztdp_packet_cipher(n->rx);
+	if (ztdp_packet_dest(n->rx) != n->self.address ||
+	    ztdp_address_is_reserved(source) || source == n->self.address) {
+		zn_drop(n, ZN_DROP_BAD_SOURCE);
+		return;
+	}
+	if (cipher != ZTDP_CIPHER_POLY1305_SALSA2012 && cipher != ZTDP_CIPHER_AES_GMAC_SIV) {
+		zn_drop(n, ZN_DROP_SUITE);
+		return;
+	}
+	p = zn_peer_find(n, source);
+	if (p == NULL) {
+		zn_drop(n, ZN_DROP_PLAIN_UNKNOWN);
+		return;
+	}
+	handle_authenticated(n, now, from, p, n->rx, len, cipher);
+	zn_deferred(n, now);
+}
+
 /* ---- Timers -------------------------------------------------------------------- */
 
 uint64_t ztdp_node_tick(struct ztdp_node *n, uint64_t now)
@@ -568,6 +647,7 @@ uint64_t ztdp_node_tick(struct ztdp_node *n, uint64_t now)
 		zn_keepalive_tick(n, now);
 		zn_peers_housekeeping(n, now);
 		zn_network_tick(n, now);
+		zn_controller_sync(n, now);
 		zn_multicast_tick(n, now, false, NULL);
 	}
 	zn_deferred(n, now);
@@ -589,7 +669,8 @@ void ztdp_node_info(const struct ztdp_node *n, struct ztdp_node_info *info)
 	info->address = n->self.address;
 	snprintf(info->public_identity, sizeof(info->public_identity), "%s", n->self_text);
 	/* Computed now rather than at the last housekeeping: a root that
-	 * just answered counts at once. */
+	 * just answered counts at once. A root is online by definition. */
+	info->online = n->am_root;
 	for (unsigned int k = 0; k < n->peer_count && !info->online; k++)
 		if (zn_peer_at(n, k)->root >= 0)
 			info->online = zn_root_alive(zn_peer_at(n, k), n->now);
@@ -661,6 +742,7 @@ void ztdp_node_stats(const struct ztdp_node *n, struct ztdp_node_stats *out)
 	*out = n->stats;
 	out->rx_packets = n->ctr.authenticated;
 	out->rx_auth_failed = n->drops[ZN_DROP_AUTH];
+	out->relayed = n->ctr.relayed;
 	out->rx_dropped = drops_in_stage(n, ZN_STAGE_D) + drops_in_stage(n, ZN_STAGE_P) +
 			  drops_in_stage(n, ZN_STAGE_Q) + drops_in_stage(n, ZN_STAGE_V);
 }
@@ -705,10 +787,12 @@ bool ztdp_node_test_stats_consistent(const struct ztdp_node *n, char *why, size_
 
 	for (unsigned int i = 0; i < 32; i++)
 		verbs += n->stats.rx_by_verb[i];
-	if (c->datagrams != c->pieces + c->whole + d) {
-		snprintf(why, len, "datagrams %llu != pieces %llu + whole %llu + drops %llu",
+	if (c->datagrams != c->pieces + c->whole + c->relayed + d) {
+		snprintf(why, len,
+			 "datagrams %llu != pieces %llu + whole %llu + relayed %llu + drops %llu",
 			 (unsigned long long)c->datagrams, (unsigned long long)c->pieces,
-			 (unsigned long long)c->whole, (unsigned long long)d);
+			 (unsigned long long)c->whole, (unsigned long long)c->relayed,
+			 (unsigned long long)d);
 		return false;
 	}
 	if (c->whole + c->reassembled + c->replayed != c->authenticated + p + c->queued) {

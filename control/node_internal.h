@@ -16,7 +16,10 @@
  *   frame.c      FRAME / EXT_FRAME in and out, rules, bridge routes
  *   multicast.c  groups, MULTICAST_LIKE, GATHER, MULTICAST_FRAME
  *   nat.c        RENDEZVOUS, PUSH_DIRECT_PATHS, external addresses
+ *   root.c       the root role: relaying for others, introducing them
  *   ratelimit.c  token buckets
+ *   node_controller.c  the embedded controller on the wire (requests for
+ *                our networks, pushes, revocations) and its persistence
  *
  * Everything is bounded: fixed tables sized by the ZN_MAX_* constants
  * below, allocated once in ztdp_node_create (the only later allocations
@@ -80,6 +83,8 @@
 #define ZN_HELLO_RL_BUCKETS		256	/* power of two: per /24 or /48 */
 #define ZN_FRAME_MAX			ZTDP_VIRTUAL_MTU_MAX
 #define ZN_MAX_PUSH_RECORDS		8	/* contacted per PUSH_DIRECT_PATHS */
+#define ZN_RELAY_RL_BUCKETS		256	/* power of two: per underlay source */
+#define ZN_UNITE_SLOTS			256	/* power of two: pairs introduced */
 
 /* ---- Timers (ms; protocol notes section 11.1 unless said) ------------------ */
 
@@ -109,6 +114,8 @@
 #define ZN_ROOT_ALIVE_MS		90000
 /* Requests whose replies we accept stay this long. */
 #define ZN_EXPECT_TIMEOUT_MS		60000
+/* A root introduces a pair it relays for at most this often (notes 11.1). */
+#define ZN_UNITE_MS			30000
 
 /* ---- Drop reasons --------------------------------------------------------- */
 
@@ -126,6 +133,12 @@
 	_(JUNK, D, "4-byte NAT-opening junk")				\
 	_(BEACON, D, "legacy LAN beacon")				\
 	_(NOT_FOR_US, D, "destination is not us (leaves do not relay)")	\
+	_(RELAY_HOPS, D, "relayed 3 times already")			\
+	_(RELAY_UNKNOWN, D, "relay destination never said HELLO to us")	\
+	_(RELAY_NO_PATH, D, "relay destination has no direct path")	\
+	_(RELAY_LOOP, D, "relay back to its sender, or from our own address") \
+	_(RELAY_RATE_LIMITED, D, "over the per-source relay rate")	\
+	_(RELAY_SEND_FAILED, D, "wire_send failed while relaying")	\
 	_(FRAGMENT, D, "fragment refused by reassembly")		\
 	_(BAD_SOURCE, P, "reserved source address or our own")		\
 	_(AUTH, P, "MAC did not verify")				\
@@ -138,6 +151,7 @@
 	_(HELLO_BAD_IDENTITY, P, "HELLO identity fails validation")	\
 	_(IDENTITY_COLLISION, P, "address claimed by a different identity") \
 	_(PEER_TABLE_FULL, P, "no room for another peer")		\
+	_(PLAIN_UNKNOWN, P, "dearmored by the dataplane for a peer since forgotten") \
 	_(PENDING_TIMEOUT, Q, "sender unknown: WHOIS unanswered in 5 s") \
 	_(PENDING_OVERFLOW, Q, "too many packets waiting for identities") \
 	_(MALFORMED, V, "verb payload does not decode")			\
@@ -207,6 +221,13 @@ bool zn_rl_allow(struct zn_rl *rl, uint64_t now, uint32_t interval_ms,
 #define ZN_RL_PUSH_PATHS_BURST		8
 #define ZN_RL_GATHER_REPLY_MS		100
 #define ZN_RL_GATHER_REPLY_BURST	4
+/* A root answers WHOIS for everyone behind it: a larger budget. */
+#define ZN_RL_WHOIS_ROOT_MS		10
+#define ZN_RL_WHOIS_ROOT_BURST		32
+/* Relaying in the control thread is the slow path (the dataplane takes
+ * relay routes later): 1000 datagrams/s per underlay source. */
+#define ZN_RL_RELAY_MS			1
+#define ZN_RL_RELAY_BURST		1000
 
 /* ---- Peers (peer.c) ---------------------------------------------------------- */
 
@@ -390,6 +411,13 @@ struct zn_counters {
 	uint64_t replayed;		/* pending packets handled again */
 	uint64_t queued;		/* packets put in the pending queue */
 	uint64_t authenticated;		/* packets that dearmored */
+	uint64_t relayed;		/* datagrams a root passed on */
+};
+
+/* A pair of peers a root introduced (RENDEZVOUS to both), a < b. */
+struct zn_unite {
+	uint64_t a, b;
+	uint64_t when;
 };
 
 struct ztdp_node {
@@ -407,6 +435,9 @@ struct ztdp_node {
 	struct ztdp_world planet;
 	int best_root;			/* peer index, -1 */
 	bool online;
+	bool am_root;			/* our address is one of the planet's roots */
+	struct zn_rl relay_rl[ZN_RELAY_RL_BUCKETS];
+	struct zn_unite unite[ZN_UNITE_SLOTS];
 
 	/* Peers. */
 	struct zn_peer *peers;		/* ZN_MAX_PEERS */
@@ -424,6 +455,7 @@ struct ztdp_node {
 	struct zn_external external[ZN_MAX_EXTERNAL];
 
 	/* Networks. */
+	struct ztdp_controller *ctl;	/* the networks we control */
 	struct zn_network *nets;	/* ZN_MAX_NETWORKS */
 	struct ztdp_netconf *nc_scratch;	/* decode target, swapped in */
 	struct zn_mc_sub *subs;		/* ZN_MAX_MC_SUBS */
@@ -640,6 +672,24 @@ static inline uint64_t zn_controller_of(uint64_t nwid)
 {
 	return nwid >> 24;
 }
+/* Our own controller answers for net without the wire: our request, or
+ * (push) a change it made. Does not sync the controller. */
+void zn_config_from_self(struct ztdp_node *n, uint64_t now, struct zn_network *net,
+			 bool push);
+/* A revocation signed by net's controller (from the wire or our own). */
+void zn_revocation_accept(struct ztdp_node *n, uint64_t now,
+			  const struct ztdp_revocation *rev);
+
+/* ---- node_controller.c ---------------------------------------------------- */
+
+/* Create the controller and load its state (create/destroy). */
+int zn_controller_init(struct ztdp_node *n);
+void zn_controller_fini(struct ztdp_node *n);
+/* NETWORK_CONFIG_REQUEST: ours to answer, or UNSUPPORTED_OPERATION. */
+void zn_config_request_receive(struct ztdp_node *n, const struct zn_rx *rx);
+/* Store the controller's state if it changed; send its revocations and
+ * config pushes. */
+void zn_controller_sync(struct ztdp_node *n, uint64_t now);
 
 /* ---- frame.c -------------------------------------------------------------- */
 
@@ -697,6 +747,13 @@ void zn_mc_sub_remove(struct ztdp_node *n, uint64_t nwid,
 		      struct ztdp_mcast_group g, uint64_t member);
 void zn_mc_expire(struct ztdp_node *n, uint64_t now);
 void zn_mc_forget_network(struct ztdp_node *n, uint64_t nwid);
+
+/* ---- root.c --------------------------------------------------------------- */
+
+/* A datagram (packet or fragment) whose destination is not us: a root
+ * relays it, anyone else drops it. Counts it as relayed or as one drop. */
+void zn_relay(struct ztdp_node *n, uint64_t now, const struct ztdp_inetaddr *from,
+	      const uint8_t *data, size_t len, bool fragment);
 
 /* ---- nat.c ---------------------------------------------------------------- */
 

@@ -183,13 +183,34 @@ struct zn_peer *zn_peer_learn(struct ztdp_node *n, uint64_t now,
 	return p;
 }
 
+/* An identity from the cache (state_get), without learning the peer. */
+static bool identity_cached(struct ztdp_node *n, uint64_t address, struct ztdp_identity *id)
+{
+	char text[ZTDP_IDENTITY_TEXT_MAX];
+	const char *why;
+	ssize_t len;
+
+	if (n->cb.state_get == NULL)
+		return false;
+	len = n->cb.state_get(n->cb.ctx, ZTDP_STATE_PEER, address, text, sizeof(text) - 1);
+	if (len <= 0 || (size_t)len >= sizeof(text))
+		return false;
+	text[len] = '\0';
+	while (len > 0 && (text[len - 1] == '\n' || text[len - 1] == '\r'))
+		text[--len] = '\0';
+	/* Stored identities were validated when we first learned them. */
+	if (ztdp_identity_from_string(id, text, &why) != 0 || id->address != address) {
+		zn_log(n, 4, "stored identity of %010llx is unusable",
+		       (unsigned long long)address);
+		return false;
+	}
+	return true;
+}
+
 struct zn_peer *zn_peer_lookup(struct ztdp_node *n, uint64_t now, uint64_t address)
 {
 	struct zn_peer *p = zn_peer_find(n, address);
 	struct ztdp_identity id;
-	char text[ZTDP_IDENTITY_TEXT_MAX];
-	const char *why;
-	ssize_t len;
 
 	if (p != NULL || n->cb.state_get == NULL)
 		return p;
@@ -198,18 +219,8 @@ struct zn_peer *zn_peer_lookup(struct ztdp_node *n, uint64_t now, uint64_t addre
 	for (unsigned int i = 0; i < ZN_MAX_WHOIS; i++)
 		if (n->whois[i].in_use && n->whois[i].address == address)
 			return NULL;
-	len = n->cb.state_get(n->cb.ctx, ZTDP_STATE_PEER, address, text, sizeof(text) - 1);
-	if (len <= 0 || (size_t)len >= sizeof(text))
+	if (!identity_cached(n, address, &id))
 		return NULL;
-	text[len] = '\0';
-	while (len > 0 && (text[len - 1] == '\n' || text[len - 1] == '\r'))
-		text[--len] = '\0';
-	/* Stored identities were validated when we first learned them. */
-	if (ztdp_identity_from_string(&id, text, &why) != 0 || id.address != address) {
-		zn_log(n, 4, "stored identity of %010llx is unusable",
-		       (unsigned long long)address);
-		return NULL;
-	}
 	p = zn_peer_learn(n, now, &id, NULL, false);
 	ztdp_identity_clear(&id);
 	return p;
@@ -536,7 +547,10 @@ void zn_whois_receive(struct ztdp_node *n, const struct zn_rx *rx)
 		zn_drop(n, ZN_DROP_MALFORMED);
 		return;
 	}
-	if (!zn_rl_allow(&rx->peer->rl_whois, rx->now, ZN_RL_WHOIS_MS, ZN_RL_WHOIS_BURST)) {
+	if (!(n->am_root ? zn_rl_allow(&rx->peer->rl_whois, rx->now, ZN_RL_WHOIS_ROOT_MS,
+				       ZN_RL_WHOIS_ROOT_BURST)
+			 : zn_rl_allow(&rx->peer->rl_whois, rx->now, ZN_RL_WHOIS_MS,
+				       ZN_RL_WHOIS_BURST))) {
 		zn_drop(n, ZN_DROP_RATE_LIMITED);
 		n->stats.rate_limited++;
 		return;
@@ -549,9 +563,14 @@ void zn_whois_receive(struct ztdp_node *n, const struct zn_rx *rx)
 			ids[o.count++] = n->self_pub;
 			continue;
 		}
+		/* Peers we have, then ones we once had (a root is asked about
+		 * everyone that ever said HELLO to it; the table may have
+		 * evicted them since). */
 		p = zn_peer_find(n, a);
 		if (p != NULL)
 			ids[o.count++] = p->id;
+		else if (identity_cached(n, a, &ids[o.count]))
+			o.count++;
 	}
 	if (o.count == 0)
 		return;

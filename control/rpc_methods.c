@@ -31,6 +31,11 @@ static uint64_t node_now(const struct ztdp_rpc_node_ctx *ctx)
 	return info.clock;
 }
 
+uint64_t ztdp_rpc_node_now(const struct ztdp_rpc_node_ctx *ctx)
+{
+	return node_now(ctx);
+}
+
 static json_t *hex_string(uint64_t v, int digits)
 {
 	char tmp[24];
@@ -417,7 +422,7 @@ static int m_stats(void *vctx, const json_t *params, json_t **result,
 	if (ztdp_rpc_check_params(params, NULL, err) != 0)
 		return -1;
 	ztdp_node_stats(ctx->node, &s);
-	o = json_pack("{s:I, s:I, s:I, s:I, s:o, s:o, s:I, s:I, s:I}",
+	o = json_pack("{s:I, s:I, s:I, s:I, s:o, s:o, s:I, s:I, s:I, s:I}",
 		      "rxPackets", (json_int_t)s.rx_packets,
 		      "txPackets", (json_int_t)s.tx_packets,
 		      "rxAuthFailed", (json_int_t)s.rx_auth_failed,
@@ -426,7 +431,8 @@ static int m_stats(void *vctx, const json_t *params, json_t **result,
 		      "txByVerb", verb_counts(s.tx_by_verb),
 		      "whoisSent", (json_int_t)s.whois_sent,
 		      "helloSent", (json_int_t)s.hello_sent,
-		      "rateLimited", (json_int_t)s.rate_limited);
+		      "rateLimited", (json_int_t)s.rate_limited,
+		      "relayed", (json_int_t)s.relayed);
 	if (o == NULL)
 		return oom(err);
 	if (ctx->rpc != NULL) {

@@ -19,6 +19,7 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include "ztdp_controller.h"
 #include "ztdp_wire.h"
 
 enum state_subdir {
@@ -117,6 +118,15 @@ static int state_file_of(enum ztdp_state_kind kind, uint64_t id,
 		f->subdir = SUBDIR_PEERS;
 		snprintf(f->name, sizeof(f->name), "%010" PRIx64 ".peer", id);
 		f->max = ZTDP_STATE_PEER_MAX;
+		return 0;
+	case ZTDP_STATE_CONTROLLER:
+		if (id != 0)
+			break;
+		f->subdir = SUBDIR_ROOT;
+		snprintf(f->name, sizeof(f->name), "controller.json");
+		/* Members' identities and addresses: the operator's only. */
+		f->mode = 0600;
+		f->max = ZTDP_CONTROLLER_STATE_MAX;
 		return 0;
 	}
 	errno = EINVAL;

@@ -20,9 +20,11 @@
 
 #include "ztdp_identity.h"
 #include "ztdp_inetaddr.h"
+#include "ztdp_mac.h"
 
 struct ztdp_node;
 struct ztdp_netconf;
+struct ztdp_controller;
 
 /* What the node persists, each under a (kind, id) name. */
 enum ztdp_state_kind {
@@ -33,6 +35,9 @@ enum ztdp_state_kind {
 					 * Dictionary, or empty when joined but
 					 * not configured yet */
 	ZTDP_STATE_PEER,		/* id = address; public identity text */
+	ZTDP_STATE_CONTROLLER,		/* id 0; the embedded controller's
+					 * networks and members, JSON
+					 * (ztdp_controller.h), 0600 */
 };
 
 /* Network status as zerotier-cli shows it. */
@@ -107,6 +112,18 @@ void ztdp_node_process_wire(struct ztdp_node *node, uint64_t now,
 int ztdp_node_process_frame(struct ztdp_node *node, uint64_t now,
 			    uint64_t nwid, uint64_t src_mac, uint64_t dst_mac,
 			    uint16_t ethertype, const void *payload, size_t len);
+/* A whole packet (header and payload, fragments already put together)
+ * that a fast path reassembled but did not authenticate: its sender is
+ * unknown to the fast path, or it is a HELLO. */
+void ztdp_node_process_packet(struct ztdp_node *node, uint64_t now,
+			      const struct ztdp_inetaddr *from,
+			      const uint8_t *data, size_t len);
+/* A packet a fast path already dearmored with the key from
+ * ztdp_node_fastpath_peers (it may still be compressed): a verb the fast
+ * path leaves to the node, or a frame it could not decide. */
+void ztdp_node_process_plain(struct ztdp_node *node, uint64_t now,
+			     const struct ztdp_inetaddr *from,
+			     const uint8_t *data, size_t len);
 /* Run timers (HELLO, keepalives, WHOIS retries, config refresh, path
  * expiry, multicast LIKE refresh). Returns the ms until it wants to run
  * again. */
@@ -116,6 +133,53 @@ uint64_t ztdp_node_tick(struct ztdp_node *node, uint64_t now);
  * once, then asks the controller. 0, or -1 for a bad network ID. */
 int ztdp_node_join(struct ztdp_node *node, uint64_t now, uint64_t nwid);
 int ztdp_node_leave(struct ztdp_node *node, uint64_t now, uint64_t nwid);
+
+/* --- Teaching a fast path ---------------------------------------------
+ * The appliance copies these into the dataplane's tables; the node stays
+ * the authority and the fast path hands it whatever it cannot decide. */
+
+struct ztdp_node_fastpath_peer {
+	uint64_t address;
+	uint8_t key[48];		/* agreed key (secret: wipe copies) */
+	uint8_t suite;			/* what the node would send with */
+	struct ztdp_inetaddr to;	/* direct path, or the relaying root's */
+	bool direct;
+};
+
+/* Peers a fast path may exchange frames with: every non-root peer with a
+ * live direct path or a root to relay through. Fills up to max; returns
+ * how many there are. */
+unsigned int ztdp_node_fastpath_peers(struct ztdp_node *node, uint64_t now,
+				      struct ztdp_node_fastpath_peer *out,
+				      unsigned int max);
+/* The membership gate as the node last decided it for the current config:
+ * 1 pass, 0 not (or not worked out yet), -1 unknown peer or network. */
+int ztdp_node_fastpath_gate(struct ztdp_node *node, uint64_t address, uint64_t nwid);
+/* Every live multicast subscription of other members. */
+void ztdp_node_fastpath_subscriptions(const struct ztdp_node *node, uint64_t now,
+				      void (*cb)(void *ctx, uint64_t nwid,
+						 struct ztdp_mcast_group g,
+						 uint64_t member),
+				      void *ctx);
+/* The config the node applied for nwid (owned by the node, valid until
+ * its next call), or NULL. */
+const struct ztdp_netconf *ztdp_node_network_config(struct ztdp_node *node, uint64_t nwid);
+/* The fast path carried traffic from (sent false) or to (sent true) a
+ * peer: keep it active, and push our credentials to it when due. */
+void ztdp_node_fastpath_activity(struct ztdp_node *node, uint64_t now,
+				 uint64_t address, bool sent);
+
+/* --- The embedded controller ------------------------------------------
+ * Every node controls the networks whose ID starts with its address
+ * (ztdp_controller.h); its state is kept under ZTDP_STATE_CONTROLLER.
+ * Change it through ztdp_controller.h's functions, then call
+ * ztdp_node_controller_sync, which stores the change and sends what it
+ * calls for (config pushes, revocations). The node also syncs on its own
+ * after answering a request and at every housekeeping tick. The node can
+ * join its own networks: those requests are answered without the wire. */
+
+struct ztdp_controller *ztdp_node_controller(struct ztdp_node *node);
+void ztdp_node_controller_sync(struct ztdp_node *node, uint64_t now);
 
 /* --- Queries, for JSON-RPC and telemetry ------------------------------ */
 
@@ -175,6 +239,7 @@ struct ztdp_node_stats {
 	uint64_t tx_by_verb[32];
 	uint64_t whois_sent, hello_sent;
 	uint64_t rate_limited;
+	uint64_t relayed;		/* datagrams we relayed as a root */
 };
 
 void ztdp_node_info(const struct ztdp_node *node, struct ztdp_node_info *info);
@@ -198,6 +263,19 @@ unsigned int ztdp_node_drop_reasons(void);
 const char *ztdp_node_drop_id(unsigned int reason);
 const char *ztdp_node_drop_name(unsigned int reason);
 uint64_t ztdp_node_drop_count(const struct ztdp_node *node, unsigned int reason);
+
+/* --- Root role ----------------------------------------------------------
+ * A node whose identity is one of its planet's roots relays packets and
+ * fragments addressed to other peers (hop count + 1, never decrypted) to
+ * their direct paths, and introduces pairs it relays for with RENDEZVOUS. */
+
+bool ztdp_node_is_root(const struct ztdp_node *node);
+/* The direct path a root relays to `address` on at `now` (its freshest
+ * unexpired path), for publishing relay routes to a fast path: 0 and
+ * *out, or -1 if the peer is unknown or has none. A fast path that relays
+ * must do what the node does: hops + 1, and drop at 3 hops already. */
+int ztdp_node_peer_best_path(struct ztdp_node *node, uint64_t now, uint64_t address,
+			     struct ztdp_inetaddr *out);
 
 const char *ztdp_network_status_name(enum ztdp_network_status s);
 const char *ztdp_peer_role_name(enum ztdp_peer_role r);

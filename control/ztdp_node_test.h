@@ -18,7 +18,7 @@ void ztdp_node_test_expect_reply(struct ztdp_node *node, uint64_t now,
 				 uint64_t packet_id, uint64_t peer);
 
 /* Check the counter invariants: every datagram ends up a reassembly piece,
- * a packet or a datagram drop; every packet authenticated, dropped before
+ * a packet, relayed (roots) or a datagram drop; every packet authenticated, dropped before
  * that, or queued for its sender's identity; every queued packet replayed,
  * dropped or still queued; verb counts add up. On failure writes the first
  * broken one to why. */

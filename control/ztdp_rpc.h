@@ -199,6 +199,20 @@ struct ztdp_rpc_node_ctx {
 int ztdp_rpc_register_node_methods(struct ztdp_rpc_server *srv,
 				   struct ztdp_rpc_node_ctx *ctx);
 
+/* The time node methods run at (ctx->now, else the node's last `now`). */
+uint64_t ztdp_rpc_node_now(const struct ztdp_rpc_node_ctx *ctx);
+
+/*
+ * controller_status, controller_network_list/get/create/update/delete,
+ * controller_member_list/get/update/delete: the embedded controller of
+ * ctx->node (ztdp_node_controller), as zerotier-one's /controller API
+ * (GET /controller, /controller/network[/<nwid>[/member[/<address>]]],
+ * POST and DELETE), with its JSON. Changes are synced to the node at once
+ * (stored, pushed to members). rpc_controller.c.
+ */
+int ztdp_rpc_register_controller_methods(struct ztdp_rpc_server *srv,
+					 struct ztdp_rpc_node_ctx *ctx);
+
 /* The JSON objects, for telemetry or other methods (new references). */
 json_t *ztdp_rpc_node_status_json(const struct ztdp_rpc_node_ctx *ctx);
 json_t *ztdp_rpc_network_json(const struct ztdp_network_info *n,

@@ -10,6 +10,8 @@
  *   networks.d/<16 hex>.conf     last good config Dictionary of a joined
  *                                network; empty = joined, not configured yet
  *   peers.d/<10 hex>.peer        a peer's public identity, text
+ *   controller.json              the embedded controller's networks and
+ *                                members (ztdp_controller.h), 0600
  *
  * Every write goes to a temporary file in the same directory, is fsynced,
  * renamed over the target and the directory fsynced, so that a crash or a
@@ -40,7 +42,8 @@
 /* Largest file accepted per kind on read (and on write). */
 #define ZTDP_STATE_IDENTITY_MAX	1024
 #define ZTDP_STATE_PEER_MAX	1024
-/* ZTDP_WORLD_MAX_LEN and ZTDP_DICT_MAX_LEN, from ztdp_wire.h. */
+/* ZTDP_WORLD_MAX_LEN and ZTDP_DICT_MAX_LEN, from ztdp_wire.h;
+ * ZTDP_CONTROLLER_STATE_MAX, from ztdp_controller.h. */
 
 struct ztdp_state;
 

@@ -382,6 +382,25 @@ bool ztdp_c25519_verify(const uint8_t pub[ZTDP_C25519_PUBLIC_LEN],
 					   pub + ZTDP_ED25519_OFF) == 0;
 }
 
+int ztdp_c25519_generate(uint8_t pub[ZTDP_C25519_PUBLIC_LEN],
+			  uint8_t priv[ZTDP_C25519_PRIVATE_LEN])
+{
+	randombytes_buf(priv, ZTDP_C25519_PRIVATE_LEN);
+	if (derive_public(priv, pub) == 0)
+		return 0;
+	sodium_memzero(priv, ZTDP_C25519_PRIVATE_LEN);
+	return -1;
+}
+
+bool ztdp_c25519_pair_ok(const uint8_t pub[ZTDP_C25519_PUBLIC_LEN],
+			 const uint8_t priv[ZTDP_C25519_PRIVATE_LEN])
+{
+	uint8_t derived[ZTDP_C25519_PUBLIC_LEN];
+
+	return derive_public(priv, derived) == 0 &&
+	       sodium_memcmp(derived, pub, sizeof(derived)) == 0;
+}
+
 int ztdp_identity_sign(const struct ztdp_identity *id, const void *msg,
 		       size_t len, uint8_t sig[ZTDP_C25519_SIGNATURE_LEN])
 {

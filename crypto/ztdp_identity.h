@@ -73,6 +73,14 @@ bool ztdp_c25519_verify(const uint8_t pub[ZTDP_C25519_PUBLIC_LEN],
 			const void *msg, size_t len, const uint8_t *sig,
 			size_t siglen);
 
+/* A fresh bare key pair (a world's signing key, ZeroTier's .c25519 file:
+ * public then private). Returns 0, or -1 if libsodium fails. */
+int ztdp_c25519_generate(uint8_t pub[ZTDP_C25519_PUBLIC_LEN],
+			 uint8_t priv[ZTDP_C25519_PRIVATE_LEN]);
+/* Does pub belong to priv (a key file that was not damaged or mixed up)? */
+bool ztdp_c25519_pair_ok(const uint8_t pub[ZTDP_C25519_PUBLIC_LEN],
+			 const uint8_t priv[ZTDP_C25519_PRIVATE_LEN]);
+
 /* 48-byte peer key: SHA-512(X25519(my priv, their pub))[0..47]. Returns -1
  * without a private key or for a low-order peer key. */
 int ztdp_identity_agree(const struct ztdp_identity *me,

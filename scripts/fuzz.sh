@@ -45,7 +45,8 @@ max_len_for() {
 	fuzz_dict) echo 8192 ;; fuzz_netconf) echo 16384 ;; fuzz_com) echo 2048 ;; fuzz_credentials) echo 2048 ;; fuzz_world) echo 4096 ;;
 	fuzz_verbs) echo 10100 ;; fuzz_netconf_chunk) echo 32768 ;;
 	fuzz_dump) echo 16384 ;;
-	fuzz_node) echo 16384 ;;
+	fuzz_node) echo 16384 ;; fuzz_node_root) echo 16384 ;;
+	fuzz_controller) echo 65536 ;;
 	*) echo "fuzz.sh: unknown target $1" >&2; return 1 ;;
 	esac
 }

@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 PACKAGES="meson ninja-build pkg-config gcc clang libclang-rt-14-dev \
 	libdpdk-dev dpdk dpdk-dev libsodium-dev libssl-dev libipsec-mb-dev liblz4-dev \
 	libjansson-dev libcmocka-dev libpcap-dev iproute2 python3 \
-	iputils-ping ethtool jq curl iperf3 arping tcpdump socat"
+	iputils-ping ethtool jq curl iperf3 arping tcpdump socat bc"
 
 missing=""
 for p in $PACKAGES; do

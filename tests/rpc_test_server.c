@@ -261,6 +261,7 @@ int main(int argc, char **argv)
 	rpc_ctx.port_device_name = argv[3];
 	rpc_ctx.rpc = srv;
 	if (ztdp_rpc_register_node_methods(srv, &rpc_ctx) != 0 ||
+	    ztdp_rpc_register_controller_methods(srv, &rpc_ctx) != 0 ||
 	    ztdp_rpc_register(srv, test_methods, 1, NULL) != 0) {
 		fprintf(stderr, "rpc_test_server: cannot register the methods\n");
 		goto out;

@@ -188,23 +188,23 @@ check "kernel neighbour entry for 2001:db8:77::1 is vza's MAC (NS answered)" \
 	bash -c "ip -n $NSB -6 neigh show 2001:db8:77::1 dev vzb | grep -q '$MAC_A'"
 
 # --- UDP to the ZeroTier port -----------------------------------------------
-before=$(tel_value /ztdp/stats control.rx_zerotier)
+before=$(tel_value /ztdp/drops dataplane.zt_short)
 for i in 1 2 3; do
 	ip netns exec "$NSB" $PROBE udp-send 10.77.0.1 9993 "not a zerotier packet $i"
 done
 ip netns exec "$NSB" $PROBE udp-send 2001:db8:77::1 9993 "over IPv6"
-check "UDP/IPv4 and UDP/IPv6 to 9993 reach the control thread" \
-	wait_counter_at_least /ztdp/stats control.rx_zerotier $((${before:-0} + 4))
+check "UDP/IPv4 and UDP/IPv6 to 9993 reach the dataplane's ZeroTier check (too short: zt_short)" \
+	wait_counter_at_least /ztdp/drops dataplane.zt_short $((${before:-0} + 4))
 ip netns exec "$NSB" $PROBE udp-send 10.77.0.1 9994 "wrong port"
 check "UDP to another port dropped as udp_port_closed" \
-	wait_counter_at_least /ztdp/drops udp_port_closed 1
+	wait_counter_at_least /ztdp/drops dataplane.ul_udp_port 1
 
 # --- Telemetry and JSON-RPC -------------------------------------------------
 for cmd in /ztdp/stats /ztdp/drops /ztdp/peers /ztdp/networks; do
 	check "telemetry $cmd answers" telemetry "$cmd"
 done
-check "worker counted replies on the wire" \
-	wait_counter_at_least /ztdp/stats worker.tx_packets 4
+check "dataplane counted replies on the wire" \
+	wait_counter_at_least /ztdp/stats dataplane.ul_tx 4
 ADDR1=$(node_address)
 check "JSON-RPC info over the socket gives an address ($ADDR1)" \
 	grep -Eqx '[0-9a-f]{10}' <<<"$ADDR1"
@@ -236,7 +236,7 @@ start_ztdp "$TMP/ztdp2.log" 0 || not_ok "ztdp restarts after SIGKILL"
 ADDR2=$(node_address)
 check "same identity after SIGKILL and restart ($ADDR1)" \
 	test -n "$ADDR1" -a "$ADDR1" = "$ADDR2"
-check "answers pings again after restart (worker on the main lcore)" \
+check "answers pings again after restart (dataplane on the main lcore)" \
 	ip netns exec "$NSB" $PROBE ping 10.77.0.1
 
 # --- A second instance on the other end of the wire --------------------------

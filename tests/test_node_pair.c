@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "node_store.h"
 #include "test_util.h"
 #include "ztdp_armor.h"
 #include "ztdp_crypto.h"
@@ -32,6 +33,7 @@
 #include "ztdp_node_test.h"
 #include "ztdp_packet.h"
 #include "ztdp_reasm.h"
+#include "ztdp_controller.h"
 #include "ztdp_verbs.h"
 #include "ztdp_world.h"
 
@@ -45,35 +47,8 @@ static bool verbose;
 enum { ID_ROOT1, ID_ROOT2, ID_A, ID_B, ID_X, N_IDS };
 static struct ztdp_identity ids[N_IDS];
 
-/* ---- Persisted state: one map per node identity, kept across restarts ---------- */
-
-struct store_ent {
-	int kind;
-	uint64_t id;
-	size_t len;
-	uint8_t *data;
-};
-
-struct store {
-	struct store_ent ent[64];
-	unsigned int n;
-	unsigned int puts;
-};
-
-static struct store_ent *store_find(struct store *s, int kind, uint64_t id)
-{
-	for (unsigned int i = 0; i < s->n; i++)
-		if (s->ent[i].kind == kind && s->ent[i].id == id)
-			return &s->ent[i];
-	return NULL;
-}
-
-static void store_free(struct store *s)
-{
-	for (unsigned int i = 0; i < s->n; i++)
-		free(s->ent[i].data);
-	memset(s, 0, sizeof(*s));
-}
+/* Persisted state: one ztdp_test_store (node_store.h) per node identity,
+ * kept across restarts. */
 
 /* ---- Virtual underlay ------------------------------------------------------------ */
 
@@ -177,7 +152,7 @@ struct frame_rec {
 struct tnode {
 	struct ztdp_node *node;
 	struct ep *ep;
-	struct store *store;
+	struct ztdp_test_store *store;
 	const struct ztdp_identity *id;
 	uint64_t next_tick;
 	unsigned int frames;
@@ -222,42 +197,16 @@ static int cb_put(void *ctx, enum ztdp_state_kind kind, uint64_t id, const void 
 		  size_t len)
 {
 	struct tnode *t = ctx;
-	struct store *s = t->store;
-	struct store_ent *e = store_find(s, kind, id);
 
-	s->puts++;
-	if (data == NULL) {
-		if (e != NULL) {
-			free(e->data);
-			*e = s->ent[--s->n];
-		}
-		return 0;
-	}
-	if (e == NULL) {
-		assert_true(s->n < 64);
-		e = &s->ent[s->n++];
-		e->kind = kind;
-		e->id = id;
-		e->data = NULL;
-	}
-	free(e->data);
-	e->data = malloc(len + 1);
-	assert_non_null(e->data);
-	memcpy(e->data, data, len);
-	e->len = len;
-	return 0;
+	return ztdp_test_store_put(t->store, kind, id, data, len);
 }
 
 static ssize_t cb_get(void *ctx, enum ztdp_state_kind kind, uint64_t id, void *buf,
 		      size_t cap)
 {
 	struct tnode *t = ctx;
-	struct store_ent *e = store_find(t->store, kind, id);
 
-	if (e == NULL || e->len > cap)
-		return -1;
-	memcpy(buf, e->data, e->len);
-	return (ssize_t)e->len;
+	return ztdp_test_store_get(t->store, kind, id, buf, cap);
 }
 
 static void cb_log(void *ctx, int level, const char *msg)
@@ -771,7 +720,7 @@ static void fr_receive(struct fake_root *r, const struct ztdp_inetaddr *from,
 
 static struct fake_root roots[2];
 static struct tnode nodes[2];	/* A, B */
-static struct store stores[2];
+static struct ztdp_test_store stores[2];
 
 static void deliver(struct dgram *d)
 {
@@ -916,7 +865,7 @@ static void world_setup(unsigned int nroots)
 		nodes[i].id = &ids[ID_A + i];
 		nodes[i].store = &stores[i];
 		S->eps[2 + i].node = &nodes[i];
-		store_free(&stores[i]);
+		ztdp_test_store_free(&stores[i]);
 	}
 	build_planet(nroots, 1000, planet_buf, sizeof(planet_buf), &planet_len);
 	planet_bytes = planet_buf;
@@ -950,7 +899,7 @@ static void world_teardown(void)
 			if (roots[i].peers[j].used)
 				ztdp_peer_key_clear(&roots[i].peers[j].key);
 	for (unsigned int i = 0; i < 2; i++)
-		store_free(&stores[i]);
+		ztdp_test_store_free(&stores[i]);
 	free(S->tapped);
 	free(S->q);
 	free(S);
@@ -1029,7 +978,7 @@ static void test_join_ok(void **state)
 {
 	uint64_t nwid = NET_ID(ids[ID_ROOT1].address);
 	struct ztdp_network_info ni;
-	struct store_ent *e;
+	struct ztdp_test_store_ent *e;
 	char text[64];
 
 	(void)state;
@@ -1039,7 +988,7 @@ static void test_join_ok(void **state)
 	assert_int_equal(ztdp_node_join(nodes[0].node, S->now, nwid), 0);
 	assert_int_equal(net_status(&nodes[0], nwid), ZTDP_NETWORK_REQUESTING_CONFIGURATION);
 	/* Joined but unconfigured is recorded (empty), so a restart rejoins. */
-	e = store_find(&stores[0], ZTDP_STATE_NETWORK_CONFIG, nwid);
+	e = ztdp_test_store_find(&stores[0], ZTDP_STATE_NETWORK_CONFIG, nwid);
 	assert_non_null(e);
 	assert_int_equal(e->len, 0);
 	sim_run(S->now + 1000);
@@ -1060,7 +1009,7 @@ static void test_join_ok(void **state)
 	assert_int_equal(roots[0].requests, 1);
 	assert_int_equal(roots[0].push_oks, 1);
 	/* The dictionary is persisted as the controller signed it. */
-	e = store_find(&stores[0], ZTDP_STATE_NETWORK_CONFIG, nwid);
+	e = ztdp_test_store_find(&stores[0], ZTDP_STATE_NETWORK_CONFIG, nwid);
 	assert_non_null(e);
 	assert_true(e->len > 400);
 	assert_non_null(memmem(e->data, e->len, "n=pairnet", 9));
@@ -1068,7 +1017,7 @@ static void test_join_ok(void **state)
 	assert_int_equal(roots[0].nlikes, 2);
 	/* Leave: state deleted, network gone, the port told. */
 	assert_int_equal(ztdp_node_leave(nodes[0].node, S->now, nwid), 0);
-	assert_null(store_find(&stores[0], ZTDP_STATE_NETWORK_CONFIG, nwid));
+	assert_null(ztdp_test_store_find(&stores[0], ZTDP_STATE_NETWORK_CONFIG, nwid));
 	assert_true(nodes[0].last_changed_null);
 	assert_int_equal(ztdp_node_network(nodes[0].node, nwid, &ni), -1);
 	assert_int_equal(ztdp_node_leave(nodes[0].node, S->now, nwid), -1);
@@ -1346,7 +1295,7 @@ static void test_keepalive_and_refresh(void **state)
 static void test_world_update(void **state)
 {
 	struct ztdp_node_info info;
-	struct store_ent *e;
+	struct ztdp_test_store_ent *e;
 
 	(void)state;
 	world_setup(1);
@@ -1355,7 +1304,7 @@ static void test_world_update(void **state)
 	sim_run(S->now + 1000);
 	ztdp_node_info(nodes[0].node, &info);
 	assert_int_equal(info.planet_timestamp, 5000);
-	e = store_find(&stores[0], ZTDP_STATE_PLANET, 0);
+	e = ztdp_test_store_find(&stores[0], ZTDP_STATE_PLANET, 0);
 	assert_non_null(e);
 	assert_int_equal(e->len, roots[0].world_len);
 	assert_memory_equal(e->data, roots[0].world, e->len);
@@ -1547,6 +1496,160 @@ static void test_identity_collision(void **state)
 	world_teardown();
 }
 
+/* ---- A as the controller ------------------------------------------------------------ */
+
+/* Change A's controller through its /controller JSON and sync A. */
+static json_t *ctl_member(uint64_t nwid, uint64_t address, const char *body)
+{
+	struct ztdp_controller *ctl = ztdp_node_controller(nodes[0].node);
+	json_t *b = json_loads(body, 0, NULL), *out = NULL;
+	char err[256] = "";
+
+	assert_non_null(b);
+	if (ztdp_controller_member_update(ctl, nwid, address, b, S->now, &out, err,
+					  sizeof(err)) != 0)
+		fail_msg("member_update: %s", err);
+	json_decref(b);
+	ztdp_node_controller_sync(nodes[0].node, S->now);
+	return out;
+}
+
+static void expect_assigned(struct tnode *t, uint64_t nwid, const char *cidr)
+{
+	struct ztdp_network_info ni;
+	char text[64];
+
+	assert_int_equal(ztdp_node_network(t->node, nwid, &ni), 0);
+	assert_int_equal(ni.status, ZTDP_NETWORK_OK);
+	assert_int_equal(ni.assigned_count, 1);
+	assert_true(ztdp_inetaddr_format(&ni.assigned[0], text, sizeof(text)) > 0);
+	assert_string_equal(text, cidr);
+}
+
+/*
+ * Node A's embedded controller owns a network; node B asks to join it
+ * over the wire, is refused and recorded, is authorized by the
+ * administrator and gets its config pushed with an address from the pool.
+ * A joins its own network too (answered without the wire), the two
+ * exchange frames through the membership gate with COMs A signed, and B's
+ * deauthorization reaches A's gate as a revocation and B's next request
+ * as ACCESS_DENIED. A's controller state survives a restart.
+ */
+static void test_controller_node(void **state)
+{
+	uint64_t nwid = ids[ID_A].address << 24 | 0x00c0de;
+	uint64_t mac_a = ztdp_mac_from_address(ids[ID_A].address, nwid);
+	uint64_t mac_b = ztdp_mac_from_address(ids[ID_B].address, nwid);
+	struct ztdp_controller *ctl;
+	struct ztdp_network_info ni;
+	char err[256] = "", cidr_b[32];
+	uint64_t gate;
+	json_t *body, *m;
+
+	(void)state;
+	world_setup(1);
+	tnode_start(&nodes[0]);
+	tnode_start(&nodes[1]);
+	sim_run(S->now + 1000);
+	ctl = ztdp_node_controller(nodes[0].node);
+	assert_non_null(ctl);
+	body = json_loads("{\"name\": \"ctlnet\", \"v4AssignMode\": {\"zt\": true},"
+			  " \"ipAssignmentPools\": [{\"ipRangeStart\": \"10.147.17.100\","
+			  " \"ipRangeEnd\": \"10.147.17.200\"}], \"routes\": [{\"target\":"
+			  " \"10.147.17.0/24\"}]}", 0, NULL);
+	assert_non_null(body);
+	if (ztdp_controller_network_create(ctl, nwid, body, S->now, NULL, err, sizeof(err)) != 0)
+		fail_msg("network_create: %s", err);
+	json_decref(body);
+	ztdp_node_controller_sync(nodes[0].node, S->now);
+	assert_non_null(ztdp_test_store_find(&stores[0], ZTDP_STATE_CONTROLLER, 0));
+
+	/* B asks over the wire: refused, and recorded for the administrator. */
+	assert_int_equal(ztdp_node_join(nodes[1].node, S->now, nwid), 0);
+	sim_run(S->now + 2000);
+	dump_drops(&nodes[0]);
+	dump_drops(&nodes[1]);
+	assert_int_equal(net_status(&nodes[1], nwid), ZTDP_NETWORK_ACCESS_DENIED);
+	assert_int_equal(ztdp_controller_member_get(ctl, nwid, ids[ID_B].address, &m, err,
+						    sizeof(err)), 0);
+	assert_false(json_is_true(json_object_get(m, "authorized")));
+	assert_true(json_is_string(json_object_get(m, "identity")));
+	json_decref(m);
+
+	/* Authorized: the config is pushed at once, with 1.14.1's pick from
+	 * the pool (start + address mod size). */
+	m = ctl_member(nwid, ids[ID_B].address, "{\"authorized\": true}");
+	snprintf(cidr_b, sizeof(cidr_b), "10.147.17.%u/24",
+		 100 + (unsigned int)((ids[ID_B].address & 0xffffffffu) % 100));
+	json_decref(m);
+	sim_run(S->now + 200);
+	expect_assigned(&nodes[1], nwid, cidr_b);
+	assert_int_equal(ztdp_node_network(nodes[1].node, nwid, &ni), 0);
+	assert_string_equal(ni.name, "ctlnet");
+	assert_false(ni.is_public);
+	assert_int_equal(ni.netconf_revision, 1);
+	assert_int_equal(ni.route_count, 1);
+
+	/* A joins its own network: refused too until authorized, then
+	 * configured on the spot, with another address. */
+	assert_int_equal(ztdp_node_join(nodes[0].node, S->now, nwid), 0);
+	assert_int_equal(net_status(&nodes[0], nwid), ZTDP_NETWORK_ACCESS_DENIED);
+	json_decref(ctl_member(nwid, ids[ID_A].address, "{\"authorized\": true}"));
+	assert_int_equal(net_status(&nodes[0], nwid), ZTDP_NETWORK_OK);
+	assert_int_equal(ztdp_node_network(nodes[0].node, nwid, &ni), 0);
+	assert_int_equal(ni.assigned_count, 1);
+	{
+		char text[64];
+
+		assert_true(ztdp_inetaddr_format(&ni.assigned[0], text, sizeof(text)) > 0);
+		assert_string_not_equal(text, cidr_b);
+		assert_memory_equal(text, "10.147.17.", 10);
+	}
+
+	/* Frames both ways: each side's gate takes the other's COM, which A
+	 * signed. */
+	assert_int_equal(ztdp_node_process_frame(nodes[0].node, S->now, nwid, mac_a, mac_b,
+						 0x0800, ping_payload, sizeof(ping_payload)), 0);
+	sim_run(S->now + 500);
+	assert_int_equal(nodes[1].frames, 1);
+	assert_int_equal(nodes[1].last.src, mac_a);
+	assert_int_equal(ztdp_node_process_frame(nodes[1].node, S->now, nwid, mac_b, mac_a,
+						 0x0800, ping_payload, sizeof(ping_payload)), 0);
+	sim_run(S->now + 500);
+	assert_int_equal(nodes[0].frames, 1);
+	assert_int_equal(nodes[0].last.src, mac_b);
+
+	/* B deauthorized: the revocation reaches A's own gate at once, so
+	 * B's frames are refused; B's next request is denied. */
+	gate = drop_count(&nodes[0], "GATE");
+	json_decref(ctl_member(nwid, ids[ID_B].address, "{\"authorized\": false}"));
+	sim_run(S->now + 100);
+	assert_int_equal(ztdp_node_process_frame(nodes[1].node, S->now, nwid, mac_b, mac_a,
+						 0x0800, ping_payload, sizeof(ping_payload)), 0);
+	sim_run(S->now + 500);
+	assert_int_equal(nodes[0].frames, 1);
+	assert_true(drop_count(&nodes[0], "GATE") > gate);
+	sim_run(S->now + 70000);
+	assert_int_equal(net_status(&nodes[1], nwid), ZTDP_NETWORK_ACCESS_DENIED);
+	assert_int_equal(net_status(&nodes[0], nwid), ZTDP_NETWORK_OK);
+
+	/* A restarts: its networks and members come back from its store, and
+	 * it rejoins its own network from there. */
+	tnode_stop(&nodes[0]);
+	tnode_start(&nodes[0]);
+	ctl = ztdp_node_controller(nodes[0].node);
+	assert_int_equal(ztdp_controller_network_count(ctl), 1);
+	assert_int_equal(ztdp_controller_member_get(ctl, nwid, ids[ID_B].address, &m, err,
+						    sizeof(err)), 0);
+	assert_false(json_is_true(json_object_get(m, "authorized")));
+	assert_string_equal(json_string_value(json_array_get(json_object_get(m, "ipAssignments"),
+							     0)), strtok(cidr_b, "/"));
+	json_decref(m);
+	assert_int_equal(ztdp_node_join(nodes[0].node, S->now, nwid), 0);
+	assert_int_equal(net_status(&nodes[0], nwid), ZTDP_NETWORK_OK);
+	world_teardown();
+}
+
 static int group_setup(void **state)
 {
 	(void)state;
@@ -1574,6 +1677,7 @@ int main(void)
 		cmocka_unit_test(test_world_update),
 		cmocka_unit_test(test_identity_collision),
 		cmocka_unit_test(test_bad_input),
+		cmocka_unit_test(test_controller_node),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, NULL);

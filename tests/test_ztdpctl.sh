@@ -156,6 +156,81 @@ out=$("$CTL" -s "$SOCK" leave $NEW)
 "$CTL" -s "$SOCK" call network_get "{\"nwid\":\"$NWID\"}" | jq -e '.name == "interop"' >/dev/null &&
 	ok "call network_get" || fail "call network_get"
 
+# --- The embedded controller: node a controls networks dec87a28aaXXXXXX.
+"$CTL" -s "$SOCK" controller status | jq -e '.controller == true and .apiVersion == 4 and
+	.databaseReady == true' >/dev/null && ok "controller status" || fail "controller status"
+out=$("$CTL" -s "$SOCK" controller network create '{"name": "ctlnet", "v4AssignMode": {"zt": true},
+	"ipAssignmentPools": [{"ipRangeStart": "10.147.17.100", "ipRangeEnd": "10.147.17.200"}],
+	"routes": [{"target": "10.147.17.0/24"}]}')
+CNET=${out##* }
+echo "$out" | grep -Eq '^200 controller network create OK dec87a28aa[0-9a-f]{6}$' &&
+	ok "controller network create: $out" || fail "controller network create: '$out'"
+"$CTL" -s "$SOCK" controller network list | grep -qx "200 controller network list $CNET ctlnet PRIVATE" &&
+	ok "controller network list" || fail "controller network list: $("$CTL" -s "$SOCK" controller network list)"
+"$CTL" -s "$SOCK" -j controller network list | jq -e --arg n "$CNET" '. == [$n]' >/dev/null &&
+	ok "-j controller network list" || fail "-j controller network list"
+"$CTL" -s "$SOCK" controller network get "$CNET" | jq -e '.name == "ctlnet" and .revision == 1 and
+	.private == true and .routes[0].target == "10.147.17.0/24"' >/dev/null &&
+	ok "controller network get" || fail "controller network get"
+mode=$(stat -c %a "$T/state/controller.json" 2>/dev/null)
+[ "$mode" = 600 ] && ok "controller state in controller.json, 0600" || fail "controller.json mode '$mode'"
+# The node joins its own network (answered without the wire): refused and
+# recorded until authorized, then configured with 1.14.1's pool pick.
+"$CTL" -s "$SOCK" join "$CNET" >/dev/null
+"$CTL" -s "$SOCK" listnetworks | grep -q "^200 listnetworks $CNET .* ACCESS_DENIED " &&
+	ok "own network: ACCESS_DENIED before authorization" ||
+	fail "own network: $("$CTL" -s "$SOCK" listnetworks)"
+"$CTL" -s "$SOCK" controller member list "$CNET" |
+	grep -qx "200 controller member list dec87a28aa false false -" &&
+	ok "controller member list: the requester is recorded" ||
+	fail "controller member list: $("$CTL" -s "$SOCK" controller member list "$CNET")"
+out=$("$CTL" -s "$SOCK" controller member authorize "$CNET" dec87a28aa)
+[ "$out" = "200 controller member authorize OK dec87a28aa" ] && ok "$out" || fail "authorize: '$out'"
+IP=10.147.17.$((0xc87a28aa % 100 + 100))
+"$CTL" -s "$SOCK" listnetworks | grep -q "^200 listnetworks $CNET ctlnet .* OK PRIVATE zt2j3drrkt $IP/24$" &&
+	ok "own network: OK with $IP/24 after authorization" ||
+	fail "after authorize: $("$CTL" -s "$SOCK" listnetworks)"
+"$CTL" -s "$SOCK" controller member list "$CNET" |
+	grep -qx "200 controller member list dec87a28aa true false $IP" &&
+	ok "controller member list: authorized with $IP" ||
+	fail "member list: $("$CTL" -s "$SOCK" controller member list "$CNET")"
+"$CTL" -s "$SOCK" -j controller member list "$CNET" | jq -e '.dec87a28aa >= 2' >/dev/null &&
+	ok "-j controller member list: {address: revision}" || fail "-j controller member list"
+"$CTL" -s "$SOCK" controller network set "$CNET" '{"name": "renamed"}' >/dev/null
+"$CTL" -s "$SOCK" listnetworks | grep -q "^200 listnetworks $CNET renamed " &&
+	ok "network change pushed to the member" || fail "after set: $("$CTL" -s "$SOCK" listnetworks)"
+"$CTL" -s "$SOCK" controller member set "$CNET" dec87a28aa '{"ipAssignments": ["10.147.17.7"]}' >/dev/null
+"$CTL" -s "$SOCK" controller member get "$CNET" dec87a28aa | jq -e '.ipAssignments == ["10.147.17.7"] and
+	.authorized == true' >/dev/null && ok "controller member set / get" || fail "controller member set / get"
+"$CTL" -s "$SOCK" listnetworks | grep -q "^200 listnetworks $CNET .* 10.147.17.7/24$" &&
+	ok "member change pushed" || fail "after member set: $("$CTL" -s "$SOCK" listnetworks)"
+"$CTL" -s "$SOCK" controller member deauthorize "$CNET" dec87a28aa >/dev/null
+"$CTL" -s "$SOCK" listnetworks | grep -q "^200 listnetworks $CNET .* ACCESS_DENIED " &&
+	ok "deauthorized: ACCESS_DENIED" || fail "after deauthorize: $("$CTL" -s "$SOCK" listnetworks)"
+expect_error "controller, bad field" '"mtu" must be an integer' \
+	"$CTL" -s "$SOCK" controller network set "$CNET" '{"mtu": "x"}'
+expect_error "controller, unknown field" 'unknown network field "privte"' \
+	"$CTL" -s "$SOCK" controller network set "$CNET" '{"privte": false}'
+expect_error "controller, bad rule" 'unknown or unsupported rule type' \
+	"$CTL" -s "$SOCK" controller network set "$CNET" '{"rules": [{"type": "ACTION_FOO"}]}'
+expect_error "controller, not JSON" "is not a JSON object" \
+	"$CTL" -s "$SOCK" controller network set "$CNET" '{nope'
+expect_error "controller, no such network" "no network 2222222222222222" \
+	"$CTL" -s "$SOCK" controller network get 2222222222222222
+expect_error "controller, foreign network" "belongs to controller 2222222222" \
+	"$CTL" -s "$SOCK" controller network create 2222222222000001
+expect_error "controller, bad address" "invalid member address 'xyz'" \
+	"$CTL" -s "$SOCK" controller member get "$CNET" xyz
+expect_error "controller, unknown command" "unknown command 'frob'" \
+	"$CTL" -s "$SOCK" controller network frob
+out=$("$CTL" -s "$SOCK" controller network delete "$CNET")
+[ "$out" = "200 controller network delete OK $CNET" ] && ok "$out" || fail "delete: '$out'"
+"$CTL" -s "$SOCK" listnetworks | grep -q "^200 listnetworks $CNET .* NOT_FOUND " &&
+	ok "deleted: NOT_FOUND" || fail "after delete: $("$CTL" -s "$SOCK" listnetworks)"
+"$CTL" -s "$SOCK" leave "$CNET" >/dev/null
+"$CTL" -s "$SOCK" controller network create dec87a28aa0000aa '{"private": false}' >/dev/null &&
+	ok "controller network create with an ID" || fail "controller network create with an ID"
+
 # -j layout: zerotier-cli prints nlohmann's dump(1) (one-space indent,
 # sorted keys); ztdpctl's output of the same JSON must be byte for byte
 # the same.
@@ -194,6 +269,9 @@ out=$("$CTL" -s "$SOCK" listnetworks | cut -d' ' -f3,6 | LC_ALL=C sort | tr '\n'
 	ok "restart rejoined both networks" || fail "after restart: '$out'"
 "$CTL" -s "$SOCK" info | grep -q '^200 info dec87a28aa ' && ok "restart kept the identity" ||
 	fail "identity after restart"
+"$CTL" -s "$SOCK" -j controller network list | jq -e '. == ["dec87a28aa0000aa"]' >/dev/null &&
+	ok "restart kept the controller's networks" ||
+	fail "controller after restart: $("$CTL" -s "$SOCK" -j controller network list)"
 stop_server
 [ ! -e "$SOCK" ] && ok "socket removed on clean exit" || fail "socket left after clean exit"
 

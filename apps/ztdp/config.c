@@ -55,6 +55,13 @@ void ztdp_config_usage(FILE *out)
 		"  --rpc-socket PATH      JSON-RPC socket (default <state-dir>/ztdp.sock)\n"
 		"  --mtu N                underlay IP MTU (default 1500)\n"
 		"  --mbufs N              mbuf pool size (default: from available memory)\n"
+		"  --l2 NWID=SPEC         the network's L2 side: veth[:IFNAME] (default for\n"
+		"                         joined networks: a kernel interface, IFNAME\n"
+		"                         defaults to zt<nwid>), tap[:IFNAME] (net_tap;\n"
+		"                         DPDK 22.11 caps its MTU at 1500),\n"
+		"                         port:N|NAME (a port EAL has), vdev:DEVARGS\n"
+		"                         (e.g. vdev:net_vhost0,iface=/run/vm0.sock) or none\n"
+		"  --no-manage-addresses  leave TAP addresses, routes and MTU to the user\n"
 		"  --busy-poll            never sleep when idle (default: back off)\n"
 		"  --idle-sleep-max US    longest idle sleep of the worker (default %u)\n"
 		"  --log-level LEVEL      error, warning, notice, info or debug (default info)\n"
@@ -91,6 +98,7 @@ static void set_defaults(struct ztdp_app_config *cfg)
 	cfg->mtu = ZTDP_DEFAULT_MTU;
 	cfg->log_level = 6;
 	cfg->idle_backoff = true;
+	cfg->manage_addresses = true;
 	cfg->idle_sleep_max_us = ZTDP_DEFAULT_IDLE_SLEEP_MAX_US;
 }
 
@@ -124,23 +132,15 @@ static int parse_uint(const char *v, unsigned long min, unsigned long max,
 	return 0;
 }
 
+static int parse_nwid(const char *v, size_t len, uint64_t *out);
+
 static int add_join(struct ztdp_app_config *cfg, const char *v, const char *what,
 		    char *err, size_t errlen)
 {
 	uint64_t nwid = 0;
 
-	if (strlen(v) != 16)
+	if (parse_nwid(v, strlen(v), &nwid) < 0)
 		ERR("%s '%s': a network ID is 16 hex digits", what, v);
-	for (int i = 0; i < 16; i++) {
-		char c = v[i];
-		unsigned int d = c >= '0' && c <= '9' ? (unsigned int)(c - '0') :
-				 c >= 'a' && c <= 'f' ? (unsigned int)(c - 'a' + 10) :
-				 c >= 'A' && c <= 'F' ? (unsigned int)(c - 'A' + 10) : 16;
-
-		if (d == 16)
-			ERR("%s '%s': a network ID is 16 hex digits", what, v);
-		nwid = nwid << 4 | d;
-	}
 	for (unsigned int i = 0; i < cfg->join_count; i++)
 		if (cfg->join[i] == nwid)
 			return 0;
@@ -312,6 +312,102 @@ static int load_worker(struct ztdp_app_config *cfg, const json_t *obj,
 	return 0;
 }
 
+/* --- L2 sides ------------------------------------------------------------- */
+
+static int parse_nwid(const char *v, size_t len, uint64_t *out)
+{
+	uint64_t nwid = 0;
+
+	if (len != 16)
+		return -1;
+	for (size_t i = 0; i < len; i++) {
+		char c = v[i];
+		unsigned int d = c >= '0' && c <= '9' ? (unsigned int)(c - '0') :
+				 c >= 'a' && c <= 'f' ? (unsigned int)(c - 'a' + 10) :
+				 c >= 'A' && c <= 'F' ? (unsigned int)(c - 'A' + 10) : 16;
+
+		if (d == 16)
+			return -1;
+		nwid = nwid << 4 | d;
+	}
+	*out = nwid;
+	return 0;
+}
+
+int ztdp_l2_spec_parse(struct ztdp_l2_spec *spec, const char *v, const char *what,
+		       char *err, size_t errlen)
+{
+	const char *colon = strchr(v, ':');
+	size_t klen = colon != NULL ? (size_t)(colon - v) : strlen(v);
+	const char *arg = colon != NULL ? colon + 1 : "";
+
+	memset(spec, 0, sizeof(*spec));
+	if (strlen(arg) >= sizeof(spec->arg))
+		ERR("%s '%s': too long", what, v);
+	if ((klen == 3 && strncmp(v, "tap", 3) == 0) || (klen == 4 && strncmp(v, "veth", 4) == 0)) {
+		spec->kind = klen == 3 ? ZTDP_L2_TAP : ZTDP_L2_VETH;
+		/* veth: the polled end is the name + "p". */
+		if (strlen(arg) >= (spec->kind == ZTDP_L2_TAP ? 16u : 15u))
+			ERR("%s '%s': an interface name has at most 15 characters", what, v);
+		for (const char *c = arg; *c != '\0'; c++)
+			if (*c == '/' || *c == ' ' || *c == ',' || *c == '=')
+				ERR("%s '%s': bad interface name", what, v);
+	} else if (klen == 4 && strncmp(v, "port", 4) == 0 && arg[0] != '\0') {
+		spec->kind = ZTDP_L2_PORT;
+	} else if (klen == 4 && strncmp(v, "vdev", 4) == 0 && arg[0] != '\0') {
+		spec->kind = ZTDP_L2_VDEV;
+	} else if (klen == 4 && strncmp(v, "none", 4) == 0 && colon == NULL) {
+		spec->kind = ZTDP_L2_NONE;
+	} else {
+		ERR("%s '%s': expected veth[:IFNAME], tap[:IFNAME], port:N, vdev:DEVARGS or none",
+		    what, v);
+	}
+	snprintf(spec->arg, sizeof(spec->arg), "%s", arg);
+	return 0;
+}
+
+/* NWID=SPEC; a later one for the same network replaces the earlier. */
+static int add_l2(struct ztdp_app_config *cfg, const char *nwid_s, size_t nwid_len,
+		  const char *spec, const char *what, char *err, size_t errlen)
+{
+	struct ztdp_l2_spec s;
+	uint64_t nwid;
+	unsigned int i;
+
+	if (parse_nwid(nwid_s, nwid_len, &nwid) < 0)
+		ERR("%s: '%.*s' is not a network ID (16 hex digits)", what, (int)nwid_len, nwid_s);
+	if (ztdp_l2_spec_parse(&s, spec, what, err, errlen) < 0)
+		return -1;
+	s.nwid = nwid;
+	for (i = 0; i < cfg->l2_count; i++)
+		if (cfg->l2[i].nwid == nwid)
+			break;
+	if (i == cfg->l2_count) {
+		if (cfg->l2_count >= ZTDP_MAX_JOIN)
+			ERR("%s: more than %d networks", what, ZTDP_MAX_JOIN);
+		cfg->l2_count++;
+	}
+	cfg->l2[i] = s;
+	return 0;
+}
+
+static int json_l2(struct ztdp_app_config *cfg, json_t *obj, char *err, size_t errlen)
+{
+	const char *key;
+	json_t *v;
+
+	if (!json_is_object(obj))
+		ERR("config: \"l2\" must be an object of network ID -> \"tap\", \"port:N\", ...");
+	json_object_foreach(obj, key, v) {
+		if (!json_is_string(v))
+			ERR("config: \"l2\".\"%s\" must be a string", key);
+		if (add_l2(cfg, key, strlen(key), json_string_value(v), "config: \"l2\"",
+			   err, errlen) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 static int load_root(struct ztdp_app_config *cfg, const json_t *root,
 		     char *err, size_t errlen)
 {
@@ -359,6 +455,13 @@ static int load_root(struct ztdp_app_config *cfg, const json_t *root,
 			cfg->log_level = ztdp_config_parse_log_level(s);
 			if (cfg->log_level < 0)
 				ERR("config: \"logLevel\" '%s': use error, warning, notice, info or debug", s);
+		} else if (strcmp(key, "l2") == 0) {
+			if (json_l2(cfg, v, err, errlen) < 0)
+				return -1;
+		} else if (strcmp(key, "manageAddresses") == 0) {
+			if (!json_is_boolean(v))
+				ERR("config: \"manageAddresses\" must be true or false");
+			cfg->manage_addresses = json_is_true(v);
 		} else if (strcmp(key, "underlay") == 0) {
 			if (load_underlay(cfg, v, err, errlen) < 0)
 				return -1;
@@ -405,7 +508,7 @@ enum {
 	OPT_CONFIG = 256, OPT_STATE_DIR, OPT_PLANET, OPT_JOIN, OPT_UNDERLAY_PORT,
 	OPT_ADDRESS, OPT_ADDRESS6, OPT_GATEWAY, OPT_PORT, OPT_RPC_SOCKET,
 	OPT_MTU, OPT_MBUFS, OPT_BUSY_POLL, OPT_IDLE_SLEEP_MAX, OPT_LOG_LEVEL,
-	OPT_HELP, OPT_VERSION,
+	OPT_L2, OPT_NO_MANAGE, OPT_HELP, OPT_VERSION,
 };
 
 static const struct option long_opts[] = {
@@ -424,6 +527,8 @@ static const struct option long_opts[] = {
 	{ "busy-poll", no_argument, NULL, OPT_BUSY_POLL },
 	{ "idle-sleep-max", required_argument, NULL, OPT_IDLE_SLEEP_MAX },
 	{ "log-level", required_argument, NULL, OPT_LOG_LEVEL },
+	{ "l2", required_argument, NULL, OPT_L2 },
+	{ "no-manage-addresses", no_argument, NULL, OPT_NO_MANAGE },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ NULL, 0, NULL, 0 },
@@ -474,6 +579,16 @@ static int apply_option(struct ztdp_app_config *cfg, int opt, const char *v,
 		return 0;
 	case OPT_BUSY_POLL:
 		cfg->idle_backoff = false;
+		return 0;
+	case OPT_L2: {
+		const char *eq = strchr(v, '=');
+
+		if (eq == NULL)
+			ERR("--l2 '%s': expected NWID=SPEC (e.g. 8056c2e21c000001=tap)", v);
+		return add_l2(cfg, v, (size_t)(eq - v), eq + 1, "--l2", err, errlen);
+	}
+	case OPT_NO_MANAGE:
+		cfg->manage_addresses = false;
 		return 0;
 	case OPT_IDLE_SLEEP_MAX:
 		if (parse_uint(v, 1, 100000, &n) < 0)

@@ -5,15 +5,20 @@
  * node, the neighbour cache, the state directory and the RPC socket, and
  * loops:
  *
- *   drain the ring from the worker: ZeroTier UDP -> ztdp_node_process_wire,
- *     ARP/ND/ping -> ztdp_underlay_respond;
+ *   drain the ring from the dataplane, by the kind its lcores tagged:
+ *     ARP/ND/ping -> ztdp_underlay_respond, datagrams from unknown peers
+ *     -> ztdp_node_process_wire / _packet, verbs and frames the fast path
+ *     leaves to the node -> ztdp_node_process_plain / _frame;
+ *   teach the dataplane what the node decided (publish.c) and run its
+ *     housekeeping (ztdp_dp_maintain);
  *   answer a telemetry snapshot request if one is waiting;
  *   run the node's and the neighbour cache's timers when due;
  *   serve JSON-RPC, waiting at most 1 ms when there was nothing to do.
  *
  * The node's wire_send builds Ethernet/IP/UDP around the datagram, resolves
  * the next hop (parking a few frames while ARP/ND answers) and queues the
- * frame on the ring to the worker.
+ * frame on the ring to the dataplane (lcore 0 sends it). Frames the node
+ * delivers go the same way, to the network's L2 port.
  *
  * The node is driven with Unix time in ms (what its RPC views report);
  * timers and the neighbour cache run on the monotonic clock so that a
@@ -32,6 +37,7 @@
 #include <rte_ring.h>
 
 #include "ztdp_app.h"
+#include "ztdp_dp.h"
 #include "ztdp_netconf.h"
 #include "ztdp_rpc.h"
 #include "ztdp_state.h"
@@ -46,6 +52,10 @@
 /* The node's own tick request is honoured, but never slept past. */
 #define NODE_TICK_MAX_MS	250
 #define PROBE_FRAME_ROOM	128
+/* How often the node's decisions are copied to the dataplane's tables,
+ * and its housekeeping run. */
+#define PUBLISH_MS		20
+#define MAINTAIN_MS		10
 
 struct ztdp_control {
 	struct ztdp_control_args a;
@@ -62,6 +72,14 @@ struct ztdp_control {
 	bool running;
 	struct ztdp_control_stats stats;
 	uint8_t reply[ZTDP_UNDERLAY_FRAME_MAX];
+
+	/* The dataplane and the networks' L2 sides (ztdp_control_attach). */
+	struct ztdp_dp *dp;
+	struct ztdp_l2 *l2;
+	unsigned int l2_count;
+	uint64_t nwids[ZTDP_MAX_JOIN];	/* of l2[], the dataplane's networks */
+	struct ztdp_publish *pub;
+	bool nets_dirty;		/* a network changed before attach */
 
 	/* Telemetry's snapshot requests (see ztdp_control_snapshot). */
 	pthread_mutex_t snap_lock;
@@ -102,9 +120,14 @@ static inline void count_drop(struct ztdp_control *ctl, enum ztdp_drop_reason r)
 
 /* --- Sending ------------------------------------------------------------ */
 
-static int to_worker(struct ztdp_control *ctl, struct rte_mbuf *m)
+static int to_dp(struct ztdp_control *ctl, struct rte_mbuf *m)
 {
-	if (unlikely(rte_ring_enqueue(ctl->a.to_worker, m) != 0)) {
+	struct ztdp_dp_meta *meta = ztdp_dp_meta(m);
+
+	/* L2_TX is set by frame_deliver; everything else is underlay. */
+	if (meta->kind != ZTDP_DP_KIND_L2_TX)
+		meta->kind = ZTDP_DP_KIND_UL_TX;
+	if (unlikely(rte_ring_enqueue(ctl->a.to_dp, m) != 0)) {
 		count_drop(ctl, ZTDP_DROP_TX_RING_FULL);
 		rte_pktmbuf_free(m);
 		return -1;
@@ -117,6 +140,9 @@ static int send_copy(struct ztdp_control *ctl, const uint8_t *frame, size_t len)
 	struct rte_mbuf *m = rte_pktmbuf_alloc(ctl->a.pool);
 	char *p;
 
+	if (m != NULL)
+		ztdp_dp_meta(m)->kind = ZTDP_DP_KIND_UL_TX;
+
 	if (unlikely(m == NULL)) {
 		count_drop(ctl, ZTDP_DROP_NO_MBUF);
 		return -1;
@@ -128,7 +154,7 @@ static int send_copy(struct ztdp_control *ctl, const uint8_t *frame, size_t len)
 		return -1;
 	}
 	memcpy(p, frame, len);
-	return to_worker(ctl, m);
+	return to_dp(ctl, m);
 }
 
 static void send_probe(struct ztdp_control *ctl, const struct ztdp_neigh *e)
@@ -155,7 +181,7 @@ static void flush_parked(struct ztdp_control *ctl, struct ztdp_neigh *e)
 		struct rte_mbuf *m = parked[i];
 
 		ztdp_underlay_set_dst_mac(rte_pktmbuf_mtod(m, uint8_t *), e->mac);
-		if (to_worker(ctl, m) == 0)
+		if (to_dp(ctl, m) == 0)
 			ctl->stats.wire_sent++;
 	}
 }
@@ -195,6 +221,7 @@ static int wire_send(void *ctx, const struct ztdp_inetaddr *to,
 		count_drop(ctl, ZTDP_DROP_NO_MBUF);
 		return -1;
 	}
+	ztdp_dp_meta(m)->kind = ZTDP_DP_KIND_UL_TX;
 	hr = ztdp_underlay_udp_headroom(to->family);
 	frame = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)RTE_MIN(hr + len, (size_t)UINT16_MAX));
 	if (frame == NULL || hr + len > UINT16_MAX) {
@@ -213,7 +240,7 @@ static int wire_send(void *ctx, const struct ztdp_inetaddr *to,
 	}
 	if (flags & ZTDP_NEIGH_HAVE_MAC) {
 		ztdp_underlay_set_dst_mac(frame, e->mac);
-		rc = to_worker(ctl, m);		/* counts and frees on failure */
+		rc = to_dp(ctl, m);		/* counts and frees on failure */
 		if (rc == 0)
 			ctl->stats.wire_sent++;
 	} else if (ztdp_neigh_park(e, m) < 0) {
@@ -255,27 +282,79 @@ static void handle_control_frame(struct ztdp_control *ctl, struct rte_mbuf *m)
 		flush_parked(ctl, learned);
 }
 
-static unsigned int drain_from_worker(struct ztdp_control *ctl)
+static const struct ztdp_l2 *l2_by_port(const struct ztdp_control *ctl, uint16_t port)
+{
+	for (unsigned int i = 0; i < ctl->l2_count; i++)
+		if (ctl->l2[i].port_id == port)
+			return &ctl->l2[i];
+	return NULL;
+}
+
+static const struct ztdp_l2 *l2_by_nwid(const struct ztdp_control *ctl, uint64_t nwid)
+{
+	for (unsigned int i = 0; i < ctl->l2_count; i++)
+		if (ctl->l2[i].nwid == nwid)
+			return &ctl->l2[i];
+	return NULL;
+}
+
+static inline uint64_t load_mac(const uint8_t *p)
+{
+	return (uint64_t)p[0] << 40 | (uint64_t)p[1] << 32 | (uint64_t)p[2] << 24 |
+	       (uint64_t)p[3] << 16 | (uint64_t)p[4] << 8 | p[5];
+}
+
+/* An Ethernet frame from an L2 port that the fast path could not send. */
+static void handle_l2_frame(struct ztdp_control *ctl, uint64_t now, struct rte_mbuf *m)
+{
+	const struct ztdp_l2 *l2 = l2_by_port(ctl, ztdp_dp_meta(m)->port);
+	const uint8_t *f = rte_pktmbuf_mtod(m, const uint8_t *);
+
+	if (l2 == NULL || m->data_len < ZTDP_ETH_HDR_LEN) {
+		count_drop(ctl, ZTDP_DROP_L2_UNKNOWN);
+		return;
+	}
+	ctl->stats.rx_l2++;
+	(void)ztdp_node_process_frame(ctl->node, now, l2->nwid, load_mac(f + 6), load_mac(f),
+				      (uint16_t)(f[12] << 8 | f[13]), f + ZTDP_ETH_HDR_LEN,
+				      m->data_len - ZTDP_ETH_HDR_LEN);
+}
+
+static unsigned int drain_from_dp(struct ztdp_control *ctl)
 {
 	struct rte_mbuf *pkts[ZTDP_BURST];
-	unsigned int n = rte_ring_dequeue_burst(ctl->a.from_worker, (void **)pkts,
+	unsigned int n = rte_ring_dequeue_burst(ctl->a.from_dp, (void **)pkts,
 						ZTDP_BURST, NULL);
 	uint64_t now = n > 0 ? wall_ms() : 0;
 
 	for (unsigned int i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
+		const struct ztdp_dp_meta *meta = ztdp_dp_meta(m);
+		const uint8_t *d = rte_pktmbuf_mtod(m, const uint8_t *);
 
-		if (m->packet_type == ZTDP_PTYPE_ZEROTIER) {
-			const uint8_t *f = rte_pktmbuf_mtod(m, const uint8_t *);
-			size_t off = ZTDP_ETH_HDR_LEN + m->l3_len + 8;
-			struct ztdp_inetaddr src;
-
-			ztdp_underlay_udp_source(f, (uint16_t)m->l3_len, &src);
-			ctl->stats.rx_zerotier++;
-			ztdp_node_process_wire(ctl->node, now, &src, f + off,
-					       m->data_len - off);
-		} else {
+		/* The dataplane hands over single segments (it linearizes). */
+		switch (meta->kind) {
+		case ZTDP_DP_KIND_UL_RAW:
 			handle_control_frame(ctl, m);
+			break;
+		case ZTDP_DP_KIND_WIRE:
+			ctl->stats.rx_zerotier++;
+			ztdp_node_process_wire(ctl->node, now, &meta->from, d, m->data_len);
+			break;
+		case ZTDP_DP_KIND_PACKET:
+			ctl->stats.rx_zerotier++;
+			ztdp_node_process_packet(ctl->node, now, &meta->from, d, m->data_len);
+			break;
+		case ZTDP_DP_KIND_PLAIN:
+			ctl->stats.rx_plain++;
+			ztdp_node_process_plain(ctl->node, now, &meta->from, d, m->data_len);
+			break;
+		case ZTDP_DP_KIND_L2:
+			handle_l2_frame(ctl, now, m);
+			break;
+		default:
+			count_drop(ctl, ZTDP_DROP_BAD_KIND);
+			break;
 		}
 		rte_pktmbuf_free(m);
 	}
@@ -342,16 +421,27 @@ const struct ztdp_control_stats *ztdp_control_stats(const struct ztdp_control *c
 	return &ctl->stats;
 }
 
+uint64_t ztdp_control_address(const struct ztdp_control *ctl)
+{
+	return ctl->identity.address;
+}
+
+unsigned int ztdp_control_networks(struct ztdp_control *ctl, struct ztdp_network_info *out,
+				   unsigned int max)
+{
+	return ztdp_node_networks(ctl->node, out, max);
+}
+
 /* --- The loop ----------------------------------------------------------- */
 
 static void *control_main(void *arg)
 {
 	struct ztdp_control *ctl = arg;
-	uint64_t next_node = 0, next_neigh = 0;
+	uint64_t next_node = 0, next_neigh = 0, next_publish = 0, next_maintain = 0;
 
 	ztdp_log(6, "control thread running; JSON-RPC on %s", ztdp_rpc_path(ctl->rpc));
 	while (!__atomic_load_n(ctl->a.quit, __ATOMIC_RELAXED)) {
-		unsigned int n = drain_from_worker(ctl);
+		unsigned int n = drain_from_dp(ctl);
 		uint64_t mono = mono_ms();
 		int served;
 
@@ -362,6 +452,14 @@ static void *control_main(void *arg)
 
 			ctl->stats.node_ticks++;
 			next_node = mono + RTE_MIN(wait, (uint64_t)NODE_TICK_MAX_MS);
+		}
+		if (ctl->dp != NULL && mono >= next_maintain) {
+			ztdp_dp_maintain(ctl->dp, ztdp_dp_now_ms());
+			next_maintain = mono + MAINTAIN_MS;
+		}
+		if (ctl->pub != NULL && mono >= next_publish) {
+			ztdp_publish_run(ctl->pub, wall_ms(), mono);
+			next_publish = mono + PUBLISH_MS;
 		}
 		if (mono >= next_neigh) {
 			ztdp_neigh_tick(&ctl->neigh, mono, neigh_probe_cb,
@@ -390,24 +488,138 @@ static ssize_t state_get_cb(void *ctx, enum ztdp_state_kind kind, uint64_t id,
 	return ztdp_state_get(((struct ztdp_control *)ctx)->state, kind, id, buf, cap);
 }
 
+/* Put one network's config onto the dataplane and its L2 side. */
+static void apply_network(struct ztdp_control *ctl, uint64_t nwid, const struct ztdp_netconf *nc)
+{
+	struct ztdp_l2 *l2 = (struct ztdp_l2 *)l2_by_nwid(ctl, nwid);
+	struct ztdp_network_info ni;
+	bool have = nc != NULL && ztdp_node_network(ctl->node, nwid, &ni) == 0;
+
+	if (l2 == NULL)
+		return;
+	if (nc != NULL) {
+		if (ztdp_dp_network_upsert_netconf(ctl->dp, nc, ctl->identity.address,
+						   l2->port_id) < 0)
+			ztdp_log(3, "network %016" PRIx64 ": the dataplane refused its config",
+				 nwid);
+	} else {
+		(void)ztdp_dp_network_remove(ctl->dp, nwid);
+	}
+	ztdp_l2_apply(l2, have ? &ni : NULL, ctl->a.cfg->manage_addresses);
+}
+
 static void network_changed_cb(void *ctx, uint64_t nwid,
 			       const struct ztdp_netconf *nc)
 {
 	struct ztdp_control *ctl = ctx;
 	struct ztdp_network_info ni;
 
-	/* The L2 port arrives with the dataplane; until then, say what a
-	 * port would be given. */
-	if (nc == NULL) {
+	if (nc == NULL)
 		ztdp_log(5, "network %016" PRIx64 ": left", nwid);
-		return;
-	}
-	if (ztdp_node_network(ctl->node, nwid, &ni) == 0)
+	else if (ztdp_node_network(ctl->node, nwid, &ni) == 0)
 		ztdp_log(5, "network %016" PRIx64 " \"%s\": %s, MTU %u, %u address(es), %u route(s)",
 			 nwid, ni.name, ztdp_network_status_name(ni.status), ni.mtu,
 			 ni.assigned_count, ni.route_count);
-	else
-		ztdp_log(5, "network %016" PRIx64 ": configuration changed", nwid);
+	if (ctl->dp == NULL) {
+		ctl->nets_dirty = true;		/* applied at attach */
+		return;
+	}
+	if (l2_by_nwid(ctl, nwid) == NULL && nc != NULL)
+		ztdp_log(4, "network %016" PRIx64 " has no L2 port (joined after start-up; "
+			 "restart ztdp, or give --l2 %016" PRIx64 "=..., to attach one)", nwid, nwid);
+	apply_network(ctl, nwid, nc);
+}
+
+/* The node delivers a frame (from a peer the fast path did not know, or
+ * a multicast it handled): to the network's L2 port through lcore 0. */
+static void frame_deliver_cb(void *ctx, uint64_t nwid, uint64_t src_mac, uint64_t dst_mac,
+			     uint16_t ethertype, const void *payload, size_t len)
+{
+	struct ztdp_control *ctl = ctx;
+	const struct ztdp_l2 *l2 = l2_by_nwid(ctl, nwid);
+	struct rte_mbuf *m;
+	uint8_t *f;
+
+	if (l2 == NULL || ctl->dp == NULL) {
+		count_drop(ctl, ZTDP_DROP_L2_UNKNOWN);
+		return;
+	}
+	m = rte_pktmbuf_alloc(ctl->a.pool);
+	if (unlikely(m == NULL)) {
+		count_drop(ctl, ZTDP_DROP_NO_MBUF);
+		return;
+	}
+	f = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)RTE_MIN(len + ZTDP_ETH_HDR_LEN,
+							       (size_t)UINT16_MAX));
+	if (f == NULL || len + ZTDP_ETH_HDR_LEN > UINT16_MAX) {
+		count_drop(ctl, ZTDP_DROP_TOO_BIG);
+		rte_pktmbuf_free(m);
+		return;
+	}
+	for (int i = 0; i < 6; i++) {
+		f[i] = (uint8_t)(dst_mac >> (40 - 8 * i));
+		f[6 + i] = (uint8_t)(src_mac >> (40 - 8 * i));
+	}
+	f[12] = (uint8_t)(ethertype >> 8);
+	f[13] = (uint8_t)ethertype;
+	memcpy(f + ZTDP_ETH_HDR_LEN, payload, len);
+	ztdp_dp_meta(m)->kind = ZTDP_DP_KIND_L2_TX;
+	ztdp_dp_meta(m)->port = l2->port_id;
+	if (to_dp(ctl, m) == 0)
+		ctl->stats.l2_delivered++;
+}
+
+/* publish.c's next hop: the MAC of the neighbour towards `to`. */
+static int next_hop_mac_cb(void *ctx, const struct ztdp_inetaddr *to, uint8_t mac[6])
+{
+	struct ztdp_control *ctl = ctx;
+	struct ztdp_inetaddr nh;
+	struct ztdp_neigh *e;
+	unsigned int flags;
+
+	if (ztdp_underlay_next_hop(ctl->a.ul, to, &nh) < 0)
+		return -1;
+	flags = ztdp_neigh_resolve(&ctl->neigh, mono_ms(), &nh, &e);
+	if (e == NULL)
+		return -1;
+	if (flags & ZTDP_NEIGH_SEND_PROBE)
+		send_probe(ctl, e);
+	if (!(flags & ZTDP_NEIGH_HAVE_MAC))
+		return -1;
+	memcpy(mac, e->mac, 6);
+	return 0;
+}
+
+int ztdp_control_attach(struct ztdp_control *ctl, struct ztdp_dp *dp, struct ztdp_l2 *l2,
+			unsigned int l2_count, char *err, size_t errlen)
+{
+	struct ztdp_publish_env env;
+
+	ctl->dp = dp;
+	ctl->l2 = l2;
+	ctl->l2_count = RTE_MIN(l2_count, (unsigned int)ZTDP_MAX_JOIN);
+	for (unsigned int i = 0; i < ctl->l2_count; i++)
+		ctl->nwids[i] = l2[i].nwid;
+	memset(&env, 0, sizeof(env));
+	env.node = ctl->node;
+	env.dp = dp;
+	env.next_hop_mac = next_hop_mac_cb;
+	env.ctx = ctl;
+	env.nwids = ctl->nwids;
+	env.nwid_count = ctl->l2_count;
+	if (ztdp_publish_create(&ctl->pub, &env) < 0) {
+		snprintf(err, errlen, "out of memory for the dataplane's tables");
+		return -1;
+	}
+	/* Configs the node applied while opening (cached ones). */
+	for (unsigned int i = 0; i < ctl->l2_count; i++) {
+		const struct ztdp_netconf *nc = ztdp_node_network_config(ctl->node, l2[i].nwid);
+
+		if (nc != NULL)
+			apply_network(ctl, l2[i].nwid, nc);
+	}
+	ctl->nets_dirty = false;
+	return 0;
 }
 
 static void node_log_cb(void *ctx, int level, const char *msg)
@@ -571,6 +783,7 @@ int ztdp_control_open(struct ztdp_control **out,
 	cb.ctx = ctl;
 	cb.wire_send = wire_send;
 	cb.network_changed = network_changed_cb;
+	cb.frame_deliver = frame_deliver_cb;
 	cb.state_put = state_put_cb;
 	cb.state_get = state_get_cb;
 	cb.log = node_log_cb;
@@ -584,7 +797,8 @@ int ztdp_control_open(struct ztdp_control **out,
 	ctl->rpc_ctx.primary_port = cfg->primary_port;
 	ctl->rpc_ctx.home_dir = ztdp_state_dir(ctl->state);
 	ctl->rpc_ctx.rpc = ctl->rpc;
-	if (ztdp_rpc_register_node_methods(ctl->rpc, &ctl->rpc_ctx) < 0) {
+	if (ztdp_rpc_register_node_methods(ctl->rpc, &ctl->rpc_ctx) < 0 ||
+	    ztdp_rpc_register_controller_methods(ctl->rpc, &ctl->rpc_ctx) < 0) {
 		snprintf(err, errlen, "cannot register the JSON-RPC methods");
 		goto fail;
 	}
@@ -634,6 +848,7 @@ void ztdp_control_close(struct ztdp_control *ctl)
 	if (ctl == NULL)
 		return;
 	ztdp_control_join(ctl);
+	ztdp_publish_destroy(ctl->pub);
 	if (ctl->node != NULL)
 		ztdp_node_destroy(ctl->node);
 	if (ctl->rpc != NULL)

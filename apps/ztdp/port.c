@@ -108,7 +108,7 @@ int ztdp_port_open(struct ztdp_port *p, uint16_t port_id, uint16_t mtu,
 	frame_room = (uint16_t)RTE_ALIGN_CEIL(p->mtu + RTE_ETHER_HDR_LEN +
 					      RTE_ETHER_CRC_LEN + 4 /* VLAN */, 64);
 	data_room = (uint16_t)(RTE_PKTMBUF_HEADROOM +
-			       RTE_MAX(frame_room, (uint16_t)RTE_MBUF_DEFAULT_DATAROOM));
+			       RTE_MAX(frame_room, (uint16_t)ZTDP_MBUF_DATA_ROOM));
 
 	/* Pool: asked for, or what memory allows; halve on ENOMEM. */
 	n = want_mbufs != 0 ? want_mbufs : pool_fit(socket, data_room);

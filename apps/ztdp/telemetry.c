@@ -26,6 +26,7 @@
 #include <rte_telemetry.h>
 
 #include "ztdp_app.h"
+#include "ztdp_dp.h"
 
 /* How long a telemetry call waits for the control thread. */
 #define SNAPSHOT_TIMEOUT_MS	500
@@ -49,27 +50,6 @@ void ztdp_telemetry_detach(void)
 	attached = false;
 	memset(&src, 0, sizeof(src));
 	pthread_mutex_unlock(&src_lock);
-}
-
-static void sum_lcore_stats(struct ztdp_lcore_stats *sum)
-{
-	unsigned int lcore;
-
-	memset(sum, 0, sizeof(*sum));
-	RTE_LCORE_FOREACH(lcore) {
-		const struct ztdp_lcore_stats *s = &ztdp_lcore_stats[lcore];
-
-		sum->rx_packets += s->rx_packets;
-		sum->rx_bytes += s->rx_bytes;
-		sum->tx_packets += s->tx_packets;
-		sum->tx_bytes += s->tx_bytes;
-		sum->to_control += s->to_control;
-		sum->polls += s->polls;
-		sum->idle_polls += s->idle_polls;
-		sum->sleeps += s->sleeps;
-		for (int r = 0; r < ZTDP_DROP_MAX; r++)
-			sum->drops[r] += s->drops[r];
-	}
 }
 
 static struct rte_tel_data *new_dict(void)
@@ -97,7 +77,7 @@ static int not_ready(struct rte_tel_data *d, const char *why)
 
 static int cmd_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 {
-	struct ztdp_lcore_stats w;
+	struct ztdp_dp_stats w;
 	const struct ztdp_control_stats *c;
 	const struct ztdp_snapshot *snap;
 	struct rte_tel_data *t;
@@ -136,26 +116,39 @@ static int cmd_stats(const char *cmd, const char *params, struct rte_tel_data *d
 		ztdp_snapshot_release(src.ctl);
 	add_container(d, "node", t);
 
-	sum_lcore_stats(&w);
+	ztdp_dp_stats_sum(src.dp, &w);
 	t = new_dict();
 	if (t != NULL) {
-		rte_tel_data_add_dict_u64(t, "lcore", src.worker_lcore);
-		rte_tel_data_add_dict_u64(t, "rx_packets", w.rx_packets);
-		rte_tel_data_add_dict_u64(t, "rx_bytes", w.rx_bytes);
-		rte_tel_data_add_dict_u64(t, "tx_packets", w.tx_packets);
-		rte_tel_data_add_dict_u64(t, "tx_bytes", w.tx_bytes);
+		rte_tel_data_add_dict_u64(t, "ul_rx", w.ul_rx);
+		rte_tel_data_add_dict_u64(t, "ul_rx_bytes", w.ul_rx_bytes);
+		rte_tel_data_add_dict_u64(t, "ul_tx", w.ul_tx);
+		rte_tel_data_add_dict_u64(t, "ul_tx_bytes", w.ul_tx_bytes);
+		rte_tel_data_add_dict_u64(t, "l2_rx", w.l2_rx);
+		rte_tel_data_add_dict_u64(t, "l2_rx_bytes", w.l2_rx_bytes);
+		rte_tel_data_add_dict_u64(t, "l2_tx", w.l2_tx);
+		rte_tel_data_add_dict_u64(t, "l2_tx_bytes", w.l2_tx_bytes);
+		rte_tel_data_add_dict_u64(t, "decap", w.decap);
+		rte_tel_data_add_dict_u64(t, "encap", w.encap);
+		rte_tel_data_add_dict_u64(t, "fragments_tx", w.fragments_tx);
+		rte_tel_data_add_dict_u64(t, "reassembled", w.reassembled);
 		rte_tel_data_add_dict_u64(t, "to_control", w.to_control);
+		rte_tel_data_add_dict_u64(t, "from_control", w.from_control);
 		rte_tel_data_add_dict_u64(t, "polls", w.polls);
 		rte_tel_data_add_dict_u64(t, "idle_polls", w.idle_polls);
 		rte_tel_data_add_dict_u64(t, "sleeps", w.sleeps);
+		rte_tel_data_add_dict_u64(t, "l2_ports", src.l2_count);
+		rte_tel_data_add_dict_u64(t, "drops", ztdp_dp_drops_total(&w));
 	}
-	add_container(d, "worker", t);
+	add_container(d, "dataplane", t);
 
 	c = ztdp_control_stats(src.ctl);
 	t = new_dict();
 	if (t != NULL) {
 		rte_tel_data_add_dict_u64(t, "rx_zerotier", c->rx_zerotier);
 		rte_tel_data_add_dict_u64(t, "rx_control", c->rx_control);
+		rte_tel_data_add_dict_u64(t, "rx_plain", c->rx_plain);
+		rte_tel_data_add_dict_u64(t, "rx_l2", c->rx_l2);
+		rte_tel_data_add_dict_u64(t, "l2_delivered", c->l2_delivered);
 		rte_tel_data_add_dict_u64(t, "replies", c->replies);
 		rte_tel_data_add_dict_u64(t, "wire_sent", c->wire_sent);
 		rte_tel_data_add_dict_u64(t, "neigh_parked", c->neigh_parked);
@@ -202,17 +195,21 @@ static int cmd_stats(const char *cmd, const char *params, struct rte_tel_data *d
 	}
 	add_container(d, "port", t);
 
+	drops = ztdp_dp_drops_total(&w);
 	for (int r = 0; r < ZTDP_DROP_MAX; r++)
-		drops += w.drops[r] + c->drops[r];
+		drops += c->drops[r];
 	rte_tel_data_add_dict_u64(d, "drops", drops);
 	pthread_mutex_unlock(&src_lock);
 	return 0;
 }
 
+/* Two dictionaries: the data lcores' reasons and the control thread's
+ * (some keys exist in both, e.g. no_mbuf). */
 static int cmd_drops(const char *cmd, const char *params, struct rte_tel_data *d)
 {
-	struct ztdp_lcore_stats w;
+	struct ztdp_dp_stats w;
 	const struct ztdp_control_stats *c;
+	struct rte_tel_data *t;
 
 	(void)cmd;
 	(void)params;
@@ -221,12 +218,18 @@ static int cmd_drops(const char *cmd, const char *params, struct rte_tel_data *d
 		pthread_mutex_unlock(&src_lock);
 		return not_ready(d, "ztdp is starting or stopping");
 	}
-	sum_lcore_stats(&w);
+	ztdp_dp_stats_sum(src.dp, &w);
 	c = ztdp_control_stats(src.ctl);
 	rte_tel_data_start_dict(d);
-	for (int r = 0; r < ZTDP_DROP_MAX; r++)
-		rte_tel_data_add_dict_u64(d, ztdp_drop_reason_key((enum ztdp_drop_reason)r),
-					  w.drops[r] + c->drops[r]);
+	t = new_dict();
+	for (unsigned int r = 0; t != NULL && r < ZTDP_DP_N_DROP; r++)
+		rte_tel_data_add_dict_u64(t, ztdp_dp_drop_key(r), w.drops[r]);
+	add_container(d, "dataplane", t);
+	t = new_dict();
+	for (int r = 0; t != NULL && r < ZTDP_DROP_MAX; r++)
+		rte_tel_data_add_dict_u64(t, ztdp_drop_reason_key((enum ztdp_drop_reason)r),
+					  c->drops[r]);
+	add_container(d, "control", t);
 	pthread_mutex_unlock(&src_lock);
 	return 0;
 }

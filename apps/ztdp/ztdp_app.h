@@ -7,15 +7,17 @@
  *   config.c          command line and JSON configuration
  *   port.c            the underlay port and its mbuf pool
  *   underlay.c        ARP/ND/ICMP and IP/UDP headers (ztdp_underlay.h)
- *   worker.c          the data lcore: RX, sort, rings, TX
+ *   l2.c              the networks' L2 ports (TAP addresses and routes)
+ *   publish.c         copying the node's decisions into the dataplane
  *   control_thread.c  the node, state, JSON-RPC and the wire_send path
  *   telemetry.c       /ztdp/... telemetry commands
  *
- * Threads: one worker lcore polls the port; the control thread (a DPDK
- * control thread, not an lcore) owns the node, the neighbour cache, the
- * state directory and the RPC socket. They meet only at two rte_rings of
- * mbufs: worker -> control (ZeroTier UDP, ARP, ND, pings) and control ->
- * worker (everything we send).
+ * Threads: the data lcores (dataplane/) poll the underlay and L2 ports;
+ * the control thread (a DPDK control thread, not an lcore) owns the node,
+ * the neighbour cache, the state directory and the RPC socket. They meet
+ * at two rte_rings of mbufs (lcores -> control: what the fast path cannot
+ * decide; control -> lcore 0: everything the control thread sends) and at
+ * the dataplane's RCU tables, which only the control thread writes.
  */
 #ifndef ZTDP_APP_H
 #define ZTDP_APP_H
@@ -37,6 +39,9 @@
 #define ZTDP_DEFAULT_STATE_DIR	"/var/lib/ztdp"
 #define ZTDP_DEFAULT_MTU	1500
 #define ZTDP_DEFAULT_IDLE_SLEEP_MAX_US 200
+/* Mbuf data room: an underlay frame, or an L2 frame at ZeroTier's default
+ * MTU (2800) in one segment; larger ones are linearized by the dataplane. */
+#define ZTDP_MBUF_DATA_ROOM	3072
 
 /* --- Logging (main.c) ----------------------------------------------------
  * Levels are syslog's (3 err .. 7 debug), as the node and RPC libraries
@@ -48,6 +53,23 @@ void ztdp_log(int level, const char *fmt, ...)
 void ztdp_log_line(void *ctx, int level, const char *msg);
 
 /* --- Configuration (config.c) ------------------------------------------- */
+
+/* What a network's L2 side is (--l2 NWID=SPEC). */
+enum ztdp_l2_kind {
+	ZTDP_L2_VETH,		/* a kernel veth pair ztdp creates, polled
+				 * with net_af_packet (default: full MTU) */
+	ZTDP_L2_TAP,		/* a net_tap interface ztdp creates */
+	ZTDP_L2_PORT,		/* a DPDK port EAL already has (by id or name) */
+	ZTDP_L2_VDEV,		/* a vdev ztdp creates from devargs */
+	ZTDP_L2_NONE,		/* no L2 side: the node only */
+};
+
+struct ztdp_l2_spec {
+	uint64_t nwid;
+	enum ztdp_l2_kind kind;
+	char arg[256];		/* VETH, TAP: interface name ("" = zt<nwid>);
+				 * PORT: id or name; VDEV: devargs */
+};
 
 struct ztdp_app_config {
 	char config_path[PATH_MAX];
@@ -66,7 +88,18 @@ struct ztdp_app_config {
 	int log_level;			/* syslog level */
 	bool idle_backoff;
 	unsigned int idle_sleep_max_us;
+	/* L2 sides of networks; joined networks without one get a TAP. */
+	unsigned int l2_count;
+	struct ztdp_l2_spec l2[ZTDP_MAX_JOIN];
+	/* Put the managed addresses, routes and MTU on TAP interfaces, as
+	 * zerotier-one does (allowManaged). */
+	bool manage_addresses;
 };
+
+/* Parse "tap", "tap:IFNAME", "port:N|NAME", "vdev:DEVARGS" or "none".
+ * 0 or -1 with err. */
+int ztdp_l2_spec_parse(struct ztdp_l2_spec *spec, const char *v, const char *what,
+		       char *err, size_t errlen);
 
 /* Defaults, then the JSON file named by --config, then the other options
  * (the command line wins; --join adds to the file's list). Returns 0, 1
@@ -106,37 +139,78 @@ int ztdp_port_open(struct ztdp_port *p, uint16_t port_id, uint16_t mtu,
 		   unsigned int want_mbufs, char *err, size_t errlen);
 void ztdp_port_close(struct ztdp_port *p);
 
-/* --- The worker lcore (worker.c) ---------------------------------------- */
+/* --- L2 sides of networks (l2.c) ---------------------------------------- */
 
-/* Per-lcore counters; one writer each, read racily by telemetry. */
-struct ztdp_lcore_stats {
-	uint64_t rx_packets, rx_bytes;
-	uint64_t tx_packets, tx_bytes;
-	uint64_t to_control;		/* handed to the control thread */
-	uint64_t polls, idle_polls, sleeps;
-	uint64_t drops[ZTDP_DROP_MAX];
-} __rte_cache_aligned;
+#define ZTDP_L2_MAX_ADDRS	16
+#define ZTDP_L2_MAX_ROUTES	32
 
-extern struct ztdp_lcore_stats ztdp_lcore_stats[RTE_MAX_LCORE];
-
-struct ztdp_worker_conf {
+struct ztdp_l2 {
+	uint64_t nwid;
+	enum ztdp_l2_kind kind;
 	uint16_t port_id;
-	const struct ztdp_underlay *ul;
-	struct rte_ring *to_control;
-	struct rte_ring *from_control;
-	bool idle_backoff;
-	unsigned int idle_sleep_max_us;
-	const volatile bool *quit;
+	uint16_t rx_queues, tx_queues;
+	bool created;			/* we made the vdev: remove it on close */
+	bool started;
+	bool is_tap;			/* a kernel interface we manage (TAP or veth) */
+	bool is_veth;
+	char devname[64];
+	char ifname[16];		/* the kernel interface */
+	char peername[16];		/* veth: the end DPDK polls */
+	int ifindex;
+	uint64_t mac;			/* ours on the network */
+	uint32_t mtu;			/* last set */
+	/* What we put on the interface, to take off when it changes. */
+	unsigned int addr_count;
+	struct ztdp_inetaddr addrs[ZTDP_L2_MAX_ADDRS];
+	unsigned int route_count;
+	struct {
+		struct ztdp_inetaddr target, via;
+	} routes[ZTDP_L2_MAX_ROUTES];
 };
 
-/* lcore_function_t: poll until *quit. Runs on the main lcore too when
- * EAL was given only one. */
-int ztdp_worker_main(void *conf);
+/* Find or make the port (index numbers the vdevs we make). 0 or -1. */
+int ztdp_l2_open(struct ztdp_l2 *l2, const struct ztdp_l2_spec *spec, uint64_t mac,
+		 unsigned int index, char *err, size_t errlen);
+/* Queues for the data lcores, start. 0 or -1. */
+int ztdp_l2_start(struct ztdp_l2 *l2, unsigned int lcores, struct rte_mempool *pool,
+		  char *err, size_t errlen);
+/* Follow the network's config: MTU, and on a TAP (when manage) the
+ * managed addresses and routes. ni NULL: the network is gone. */
+void ztdp_l2_apply(struct ztdp_l2 *l2, const struct ztdp_network_info *ni, bool manage);
+void ztdp_l2_close(struct ztdp_l2 *l2);
 
-/* Marks in mbuf->packet_type that tell the control thread what the worker
- * found (the worker overwrites whatever the PMD put there). */
-#define ZTDP_PTYPE_ZEROTIER	0x5a540001u
-#define ZTDP_PTYPE_CONTROL	0x5a540002u
+/* --- Teaching the fast path (publish.c) -------------------------------- */
+
+struct ztdp_dp;
+struct ztdp_publish;
+
+struct ztdp_publish_env {
+	struct ztdp_node *node;
+	struct ztdp_dp *dp;
+	/* The underlay MAC of the next hop towards `to`: 0 with mac, or -1
+	 * when not resolved yet (the callee asks for it). */
+	int (*next_hop_mac)(void *ctx, const struct ztdp_inetaddr *to, uint8_t mac[6]);
+	void *ctx;
+	/* Networks the dataplane has (their index is the gate bit). */
+	const uint64_t *nwids;
+	unsigned int nwid_count;
+};
+
+struct ztdp_publish_stats {
+	uint64_t passes;
+	uint64_t peer_writes, peer_removals, peer_write_failures;
+	uint64_t gate_writes, group_writes;
+};
+
+int ztdp_publish_create(struct ztdp_publish **out, const struct ztdp_publish_env *env);
+void ztdp_publish_destroy(struct ztdp_publish *p);
+/* One pass (now: the node's clock; mono: monotonic ms). */
+void ztdp_publish_run(struct ztdp_publish *p, uint64_t now, uint64_t mono);
+/* The dataplane's network list changed (re-publishes every gate). */
+void ztdp_publish_networks_changed(struct ztdp_publish *p, const uint64_t *nwids,
+				   unsigned int count);
+const struct ztdp_publish_stats *ztdp_publish_stats(const struct ztdp_publish *p);
+unsigned int ztdp_publish_peer_count(const struct ztdp_publish *p);
 
 /* --- The control thread (control_thread.c) ------------------------------ */
 
@@ -145,8 +219,11 @@ struct ztdp_control;
 /* Counters of the control thread (one writer). */
 struct ztdp_control_stats {
 	uint64_t rx_zerotier, rx_control;
+	uint64_t rx_plain;		/* dearmored by the dataplane */
+	uint64_t rx_l2;			/* L2 frames the fast path left to us */
+	uint64_t l2_delivered;		/* frames the node delivered */
 	uint64_t replies;		/* ARP replies, NAs, echo replies */
-	uint64_t wire_sent;		/* UDP handed to the worker */
+	uint64_t wire_sent;		/* UDP handed to the dataplane */
 	uint64_t neigh_parked, neigh_probes;
 	uint64_t loops, node_ticks;
 	uint64_t rpc_requests;
@@ -157,8 +234,8 @@ struct ztdp_control_args {
 	const struct ztdp_app_config *cfg;
 	const struct ztdp_underlay *ul;
 	struct rte_mempool *pool;
-	struct rte_ring *from_worker;
-	struct rte_ring *to_worker;
+	struct rte_ring *from_dp;
+	struct rte_ring *to_dp;
 	const volatile bool *quit;
 };
 
@@ -168,11 +245,19 @@ struct ztdp_control_args {
 int ztdp_control_open(struct ztdp_control **out,
 		      const struct ztdp_control_args *args,
 		      char *err, size_t errlen);
+/* Hand the control thread the dataplane and the L2 sides (before start):
+ * configs already applied go onto them. 0 or -1 with err. */
+int ztdp_control_attach(struct ztdp_control *ctl, struct ztdp_dp *dp, struct ztdp_l2 *l2,
+			unsigned int l2_count, char *err, size_t errlen);
 /* Start and stop the thread (rte_ctrl_thread_create). */
 int ztdp_control_start(struct ztdp_control *ctl, char *err, size_t errlen);
 void ztdp_control_join(struct ztdp_control *ctl);
 void ztdp_control_close(struct ztdp_control *ctl);
 const struct ztdp_control_stats *ztdp_control_stats(const struct ztdp_control *ctl);
+/* Before the thread starts (the node is the main thread's until then). */
+uint64_t ztdp_control_address(const struct ztdp_control *ctl);
+unsigned int ztdp_control_networks(struct ztdp_control *ctl, struct ztdp_network_info *out,
+				   unsigned int max);
 
 /* What telemetry asks of the node, copied by the control thread (the node
  * is single-threaded). ztdp_control_snapshot returns it with the snapshot
@@ -198,7 +283,9 @@ struct ztdp_telemetry_src {
 	struct ztdp_control *ctl;
 	const struct ztdp_port *port;
 	const struct ztdp_underlay *ul;
-	unsigned int worker_lcore;
+	const struct ztdp_dp *dp;
+	const struct ztdp_l2 *l2;
+	unsigned int l2_count;
 };
 
 /* Register the /ztdp/... commands (before rte_eal_init is fine); they

@@ -57,7 +57,9 @@
 	X(TOO_BIG, "too_big", "datagram larger than the underlay MTU") \
 	X(NEIGH_TABLE_FULL, "neigh_table_full", "neighbour table full of pending entries") \
 	X(NEIGH_QUEUE_FULL, "neigh_queue_full", "too many packets waiting for ARP/ND") \
-	X(NEIGH_UNRESOLVED, "neigh_unresolved", "next hop did not answer ARP/ND")
+	X(NEIGH_UNRESOLVED, "neigh_unresolved", "next hop did not answer ARP/ND") \
+	X(L2_UNKNOWN, "l2_unknown", "frame for or from a network without an L2 port") \
+	X(BAD_KIND, "bad_kind", "mbuf from the dataplane with an unknown kind")
 
 enum ztdp_drop_reason {
 #define ZTDP_DROP_ENUM_(id, key, what) ZTDP_DROP_##id,

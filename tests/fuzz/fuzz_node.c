@@ -15,8 +15,9 @@
  *   0        raw datagram               from source (op >> 3) & 3 (R, P, two
  *                                       strangers); u16 length; bytes
  *   1, 2     packet from P (1) / R (2)  flags (bit 0 LZ4, bit 1 suite 3,
- *                                       bits 2-4 hops), verb, 8-byte ID,
- *                                       u16 length, payload
+ *                                       bits 2-4 hops, bit 5 addressed to
+ *                                       the other of R and P instead of N),
+ *                                       verb, 8-byte ID, u16 length, payload
  *   3        clock step                 u16 ms x ((op >> 3) + 1), then tick
  *   4        frame from the L2 port     destination kind (op >> 3) & 3 (P's
  *                                       MAC, broadcast, given, ours), [6-byte
@@ -28,6 +29,10 @@
  *   7        OK in re a packet the node sent (picked by the next byte),
  *            from R or P (op bit 3): in-re verb, u16 length, body
  * Lengths are taken modulo what fits; a short input reads as zeros.
+ *
+ * fuzz_node_root.c builds this file with FUZZ_NODE_AS_ROOT: N is then a
+ * second root of the planet, so packets of bit 5 and fragments not for N
+ * go through its relay (control/root.c) instead of being dropped.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -59,6 +64,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 	} while (0)
 
 #define MAX_OPS		64
+#ifndef FUZZ_NODE_AS_ROOT
+#define FUZZ_NODE_AS_ROOT	0
+#endif
 #define T0		1700000000000ULL
 
 /* Fixed identities, made with ztdp-idtool for this harness only, so that a
@@ -131,18 +139,20 @@ static void setup(void)
 	ztdp_inetaddr_set_v4(&G.addr[3], 0xcb007102, 9993);
 	G.nwid = (G.id[R].address << 24) | 1;
 
-	/* The planet: R alone. */
+	/* The planet: R alone, or R and N. */
 	memset(&w, 0, sizeof(w));
 	w.type = ZTDP_WORLD_TYPE_PLANET;
 	w.id = 0xf022;
 	w.timestamp = 1000;
 	memcpy(w.updates_key, G.id[R].pub, sizeof(w.updates_key));
-	w.root_count = 1;
-	w.roots[0].identity = G.id[R];
-	memset(w.roots[0].identity.priv, 0, sizeof(w.roots[0].identity.priv));
-	w.roots[0].identity.has_private = false;
-	w.roots[0].endpoint_count = 1;
-	w.roots[0].endpoints[0] = G.addr[0];
+	w.root_count = FUZZ_NODE_AS_ROOT ? 2 : 1;
+	for (unsigned int i = 0; i < w.root_count; i++) {
+		w.roots[i].identity = G.id[i == 0 ? R : N];
+		memset(w.roots[i].identity.priv, 0, sizeof(w.roots[i].identity.priv));
+		w.roots[i].identity.has_private = false;
+		w.roots[i].endpoint_count = 1;
+		w.roots[i].endpoints[0] = G.addr[i == 0 ? 0 : 2];
+	}
 	CHECK(ztdp_world_sign(&w, G.id[R].pub, G.id[R].priv) == 0);
 	ztdp_wr_init(&wr, G.planet, sizeof(G.planet));
 	CHECK(ztdp_world_encode(&wr, &w) == 0);
@@ -324,10 +334,12 @@ static void op_packet(struct in *in, int who)
 	size_t n = in_uint(in, 2) % (ZTDP_MAX_PACKET_LEN - ZTDP_PKT_HEADER_LEN);
 	const uint8_t *payload = in_bytes(in, &n);
 	unsigned int hops = (flags >> 2) & 7;
+	/* Bit 5: for the other peer, which a root relays. */
+	uint64_t dest = (flags & 0x20) ? G.id[who == R ? P : R].address : G.id[N].address;
 	struct ztdp_wr w;
 
 	ztdp_wr_init(&w, S.pkt, sizeof(S.pkt));
-	if (ztdp_packet_begin(&w, id, G.id[N].address, G.id[who].address, verb) != 0)
+	if (ztdp_packet_begin(&w, id, dest, G.id[who].address, verb) != 0)
 		return;
 	ztdp_wr_bytes(&w, payload, n);
 	if (!ztdp_wr_ok(&w))
@@ -500,9 +512,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		struct ztdp_node_stats st;
 
 		ztdp_node_stats(S.node, &st);
-		fprintf(stderr, "rx %llu tx %llu frames %u drops:",
+		fprintf(stderr, "rx %llu tx %llu relayed %llu frames %u drops:",
 			(unsigned long long)st.rx_packets, (unsigned long long)st.tx_packets,
-			S.frames);
+			(unsigned long long)st.relayed, S.frames);
 		for (unsigned int i = 0; i < ztdp_node_drop_reasons(); i++)
 			if (ztdp_node_drop_count(S.node, i) > 0)
 				fprintf(stderr, " %s=%llu", ztdp_node_drop_id(i),
