@@ -107,12 +107,8 @@ struct ztdp_controller *ztdp_controller_create(const struct ztdp_identity *id)
 	c->id_pub.has_private = false;
 	c->pushes.size = sizeof(struct ztdp_controller_push);
 	c->revs.size = sizeof(struct ztdp_controller_revocation);
-	c->nc = ztdp_netconf_alloc();
-	c->dict = malloc(ZTDP_DICT_MAX_LEN);
-	if (c->nc == NULL || c->dict == NULL) {
-		ztdp_controller_destroy(c);
-		return NULL;
-	}
+	/* The config scratch (nc, dict) comes with the first config: every
+	 * node has a controller, few use it. */
 	return c;
 }
 
@@ -515,7 +511,8 @@ static bool pick_v4(const struct ctl_settings *s, const struct ctl_member *m,
 
 				if (t->family != 4)
 					continue;
-				mask = t->port == 0 ? 0 : 0xffffffffu << (32 - (t->port > 32 ? 32 : t->port));
+				mask = t->port == 0 ? 0 :
+				       0xffffffffu << (32 - (t->port > 32 ? 32 : t->port));
 				if ((ip & mask) == ztdp_inetaddr_v4(t)) {
 					bits = t->port;
 					break;
@@ -705,9 +702,16 @@ static int build_config(struct ztdp_controller *c, uint64_t now, const struct ct
 			struct ztdp_controller_reply *out)
 {
 	const struct ctl_settings *s = &net->s;
-	struct ztdp_netconf *nc = c->nc;
+	struct ztdp_netconf *nc;
 	size_t len = 0;
 
+	if (c->nc == NULL)
+		c->nc = ztdp_netconf_alloc();
+	if (c->dict == NULL)
+		c->dict = malloc(ZTDP_DICT_MAX_LEN);
+	if (c->nc == NULL || c->dict == NULL)
+		return -1;
+	nc = c->nc;
 	ztdp_netconf_init(nc);
 	nc->nwid = net->nwid;
 	nc->timestamp = now;
@@ -936,16 +940,16 @@ int ztdp_controller_chunker_init(const struct ztdp_controller *c,
 static int check_writable(const struct ztdp_controller *c, char *err, size_t errlen)
 {
 	if (c->broken)
-		return ctl_fail(err, errlen, ZTDP_CTL_EBROKEN, "the controller's saved state did not "
-			    "load (%s): fix or remove it and restart; until then it is read-only",
-			    c->broken_why);
+		return ctl_fail(err, errlen, ZTDP_CTL_EBROKEN,
+				"the controller's saved state did not load (%s): fix or remove it "
+				"and restart; until then it is read-only", c->broken_why);
 	return 0;
 }
 
 static int no_network(uint64_t nwid, char *err, size_t errlen)
 {
-	return ctl_fail(err, errlen, ZTDP_CTL_ENOENT, "no network %016" PRIx64 " on this controller",
-		    nwid);
+	return ctl_fail(err, errlen, ZTDP_CTL_ENOENT,
+			"no network %016" PRIx64 " on this controller", nwid);
 }
 
 static int out_of_memory(char *err, size_t errlen)
@@ -991,6 +995,27 @@ int ztdp_controller_network_get(const struct ztdp_controller *c, uint64_t nwid,
 	return give(ctl_network_json(net), out, err, errlen);
 }
 
+/* A network with the defaults and body's settings; NULL with *rc and err
+ * set if body is refused or memory is short. */
+static struct ctl_network *network_new(uint64_t nwid, const json_t *body, int *rc, char *err,
+				       size_t errlen)
+{
+	struct ctl_network *net = calloc(1, sizeof(*net));
+
+	if (net == NULL) {
+		*rc = out_of_memory(err, errlen);
+		return NULL;
+	}
+	net->nwid = nwid;
+	ctl_settings_default(&net->s);
+	*rc = ctl_settings_apply_json(&net->s, body, err, errlen);
+	if (*rc != 0) {
+		network_free(net);
+		return NULL;
+	}
+	return net;
+}
+
 static uint64_t free_nwid(const struct ztdp_controller *c)
 {
 	for (unsigned int k = 0; k < 100000; k++) {
@@ -1017,35 +1042,30 @@ int ztdp_controller_network_create(struct ztdp_controller *c, uint64_t nwid,
 	if (nwid == 0) {
 		if (c->nnets >= ZTDP_CONTROLLER_MAX_NETWORKS || (nwid = free_nwid(c)) == 0)
 			return ctl_fail(err, errlen, ZTDP_CTL_ELIMIT,
-				    "no free network ID (at most %d networks)",
-				    ZTDP_CONTROLLER_MAX_NETWORKS);
+					"no free network ID (at most %d networks)",
+					ZTDP_CONTROLLER_MAX_NETWORKS);
 	} else if (!is_ours(c, nwid)) {
-		return ctl_fail(err, errlen, ZTDP_CTL_EINVAL, "network %016" PRIx64 " belongs to "
-			    "controller %010" PRIx64 ", not to this one (%010" PRIx64 ")", nwid,
-			    nwid >> 24, c->id.address);
+		return ctl_fail(err, errlen, ZTDP_CTL_EINVAL,
+				"network %016" PRIx64 " belongs to controller %010" PRIx64 ", not "
+				"to this one (%010" PRIx64 ")", nwid, nwid >> 24, c->id.address);
 	} else if ((nwid & 0xffffff) == 0) {
-		return ctl_fail(err, errlen, ZTDP_CTL_EINVAL, "network number 000000 is reserved: "
-			    "use %016" PRIx64 " to %016" PRIx64, nwid | 1, nwid | 0xffffff);
+		return ctl_fail(err, errlen, ZTDP_CTL_EINVAL,
+				"network number 000000 is reserved: use %016" PRIx64 " to %016"
+				PRIx64, nwid | 1, nwid | 0xffffff);
 	} else if (network_find(c, nwid) != NULL) {
-		return ctl_fail(err, errlen, ZTDP_CTL_EEXIST, "network %016" PRIx64 " exists", nwid);
+		return ctl_fail(err, errlen, ZTDP_CTL_EEXIST,
+				"network %016" PRIx64 " exists", nwid);
 	}
-	net = calloc(1, sizeof(*net));
+	net = network_new(nwid, body, &rc, err, errlen);
 	if (net == NULL)
-		return out_of_memory(err, errlen);
-	net->nwid = nwid;
+		return rc;
 	net->creation_time = now;
 	net->revision = 1;	/* the first save (1.14.1's counting) */
-	ctl_settings_default(&net->s);
-	rc = ctl_settings_apply_json(&net->s, body, err, errlen);
-	if (rc == 0) {
-		rc = network_insert(c, net);
-		if (rc != 0)
-			ctl_fail(err, errlen, rc, "cannot add network %016" PRIx64 ": %s", nwid,
-			     ztdp_controller_strerror(rc));
-	}
+	rc = network_insert(c, net);
 	if (rc != 0) {
 		network_free(net);
-		return rc;
+		return ctl_fail(err, errlen, rc, "cannot add network %016" PRIx64 ": %s", nwid,
+				ztdp_controller_strerror(rc));
 	}
 	c->dirty = true;
 	return give(ctl_network_json(net), out, err, errlen);
@@ -1152,8 +1172,8 @@ int ztdp_controller_member_get(const struct ztdp_controller *c, uint64_t nwid,
 		return no_network(nwid, err, errlen);
 	m = member_find(net, address);
 	if (m == NULL)
-		return ctl_fail(err, errlen, ZTDP_CTL_ENOENT, "no member %010" PRIx64 " on network %016"
-			    PRIx64, address, nwid);
+		return ctl_fail(err, errlen, ZTDP_CTL_ENOENT,
+				"no member %010" PRIx64 " on network %016" PRIx64, address, nwid);
 	return give(ctl_member_json(net, m), out, err, errlen);
 }
 
@@ -1171,13 +1191,14 @@ int ztdp_controller_member_update(struct ztdp_controller *c, uint64_t nwid,
 	if (net == NULL)
 		return no_network(nwid, err, errlen);
 	if (address == 0 || ztdp_address_is_reserved(address) || address >> 40 != 0)
-		return ctl_fail(err, errlen, ZTDP_CTL_EINVAL, "%010" PRIx64 " is not a member address",
-			    address);
+		return ctl_fail(err, errlen, ZTDP_CTL_EINVAL,
+				"%010" PRIx64 " is not a member address", address);
 	m = member_find(net, address);
 	if (m == NULL) {
 		if (net->nmembers >= ZTDP_CONTROLLER_MAX_MEMBERS)
-			return ctl_fail(err, errlen, ZTDP_CTL_ELIMIT, "network %016" PRIx64
-				    " has %d members already", nwid, ZTDP_CONTROLLER_MAX_MEMBERS);
+			return ctl_fail(err, errlen, ZTDP_CTL_ELIMIT,
+					"network %016" PRIx64 " has %d members already", nwid,
+					ZTDP_CONTROLLER_MAX_MEMBERS);
 		member_init(&copy, address, now);
 		created = true;
 	} else {
@@ -1235,8 +1256,8 @@ int ztdp_controller_member_delete(struct ztdp_controller *c, uint64_t nwid,
 		return no_network(nwid, err, errlen);
 	m = member_find(net, address);
 	if (m == NULL)
-		return ctl_fail(err, errlen, ZTDP_CTL_ENOENT, "no member %010" PRIx64 " on network %016"
-			    PRIx64, address, nwid);
+		return ctl_fail(err, errlen, ZTDP_CTL_ENOENT,
+				"no member %010" PRIx64 " on network %016" PRIx64, address, nwid);
 	j = ctl_member_json(net, m);
 	if (j == NULL)
 		return out_of_memory(err, errlen);
@@ -1308,15 +1329,18 @@ static int load_member(struct ctl_network *net, const json_t *o, size_t k,
 
 	if (!json_is_object(o) || ctl_parse_hex(json_string_value(json_object_get(o, "id")), 10,
 						&address) != 0)
-		return ctl_fail(err, errlen, ZTDP_CTL_EINVAL, "network %016" PRIx64 ": member %zu has "
-			    "no 10-hex-digit \"id\"", net->nwid, k);
+		return ctl_fail(err, errlen, ZTDP_CTL_EINVAL,
+				"network %016" PRIx64 ": member %zu has no 10-hex-digit \"id\"",
+				net->nwid, k);
 	member_init(&m, address, 0);
 	if (ctl_member_apply_json(&m, o, true, &authorized, why, sizeof(why)) != 0)
-		return ctl_fail(err, errlen, ZTDP_CTL_EINVAL, "network %016" PRIx64 " member %010"
-			    PRIx64 ": %s", net->nwid, address, why);
+		return ctl_fail(err, errlen, ZTDP_CTL_EINVAL,
+				"network %016" PRIx64 " member %010" PRIx64 ": %s", net->nwid,
+				address, why);
 	if (member_insert(net, &m) == NULL)
-		return ctl_fail(err, errlen, ZTDP_CTL_EINVAL, "network %016" PRIx64 ": member %010"
-			    PRIx64 " is listed twice, or too many members", net->nwid, address);
+		return ctl_fail(err, errlen, ZTDP_CTL_EINVAL,
+				"network %016" PRIx64 ": member %010" PRIx64 " is listed twice, or "
+				"too many members", net->nwid, address);
 	return 0;
 }
 
@@ -1325,6 +1349,7 @@ static int load_network(struct ztdp_controller *c, const json_t *entry, size_t i
 {
 	const json_t *o = json_object_get(entry, "network"), *members, *m;
 	struct ctl_network *net;
+	json_int_t rev, ct;
 	char why[200];
 	uint64_t nwid;
 	size_t k;
@@ -1332,33 +1357,23 @@ static int load_network(struct ztdp_controller *c, const json_t *entry, size_t i
 
 	if (!json_is_object(o) ||
 	    ctl_parse_hex(json_string_value(json_object_get(o, "id")), 16, &nwid) != 0)
-		return ctl_fail(err, errlen, ZTDP_CTL_EINVAL, "networks[%zu] has no network with a "
-			    "16-hex-digit \"id\"", i);
+		return ctl_fail(err, errlen, ZTDP_CTL_EINVAL,
+				"networks[%zu] has no network with a 16-hex-digit \"id\"", i);
 	if (!is_ours(c, nwid))
-		return ctl_fail(err, errlen, ZTDP_CTL_EINVAL, "network %016" PRIx64 " is not this "
-			    "controller's", nwid);
+		return ctl_fail(err, errlen, ZTDP_CTL_EINVAL,
+				"network %016" PRIx64 " is not this controller's", nwid);
 	members = json_object_get(entry, "members");
 	if (members != NULL && !json_is_array(members))
-		return ctl_fail(err, errlen, ZTDP_CTL_EINVAL, "network %016" PRIx64 ": \"members\" is "
-			    "not an array", nwid);
-	net = calloc(1, sizeof(*net));
+		return ctl_fail(err, errlen, ZTDP_CTL_EINVAL,
+				"network %016" PRIx64 ": \"members\" is not an array", nwid);
+	net = network_new(nwid, o, &rc, why, sizeof(why));
 	if (net == NULL)
-		return out_of_memory(err, errlen);
-	net->nwid = nwid;
-	ctl_settings_default(&net->s);
-	rc = ctl_settings_apply_json(&net->s, o, why, sizeof(why));
-	if (rc == 0) {
-		json_int_t rev = json_integer_value(json_object_get(o, "revision"));
-		json_int_t ct = json_integer_value(json_object_get(o, "creationTime"));
-
-		/* jansson reads a missing or non-integer field as 0. */
-		net->revision = rev > 0 ? (uint64_t)rev : 0;
-		net->creation_time = ct > 0 ? (uint64_t)ct : 0;
-	}
-	if (rc != 0) {
-		network_free(net);
-		return ctl_fail(err, errlen, ZTDP_CTL_EINVAL, "network %016" PRIx64 ": %s", nwid, why);
-	}
+		return ctl_fail(err, errlen, rc, "network %016" PRIx64 ": %s", nwid, why);
+	/* jansson reads a missing or non-integer field as 0. */
+	rev = json_integer_value(json_object_get(o, "revision"));
+	ct = json_integer_value(json_object_get(o, "creationTime"));
+	net->revision = rev > 0 ? (uint64_t)rev : 0;
+	net->creation_time = ct > 0 ? (uint64_t)ct : 0;
 	json_array_foreach(members, k, m) {
 		rc = load_member(net, m, k, err, errlen);
 		if (rc != 0) {
@@ -1369,10 +1384,21 @@ static int load_network(struct ztdp_controller *c, const json_t *entry, size_t i
 	rc = network_insert(c, net);
 	if (rc != 0) {
 		network_free(net);
-		return ctl_fail(err, errlen, rc, "network %016" PRIx64 " is listed twice, or too many "
-			    "networks", nwid);
+		return ctl_fail(err, errlen, rc,
+				"network %016" PRIx64 " is listed twice, or too many networks",
+				nwid);
 	}
 	return 0;
+}
+
+void ztdp_controller_set_unreadable(struct ztdp_controller *c, const char *why)
+{
+	networks_clear(c);
+	c->pushes.head = c->pushes.count = 0;
+	c->revs.head = c->revs.count = 0;
+	c->dirty = false;
+	c->broken = true;
+	snprintf(c->broken_why, sizeof(c->broken_why), "%s", why);
 }
 
 int ztdp_controller_load(struct ztdp_controller *c, const void *text, size_t len,
@@ -1380,6 +1406,7 @@ int ztdp_controller_load(struct ztdp_controller *c, const void *text, size_t len
 {
 	json_error_t jerr;
 	const json_t *nets, *entry;
+	const char *owner;
 	json_t *root;
 	uint64_t addr;
 	size_t i;
@@ -1392,22 +1419,21 @@ int ztdp_controller_load(struct ztdp_controller *c, const void *text, size_t len
 	c->dirty = false;
 	root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (root == NULL) {
-		rc = ctl_fail(err, errlen, ZTDP_CTL_EINVAL, "not JSON: %s (line %d)", jerr.text,
-			  jerr.line);
+		rc = ctl_fail(err, errlen, ZTDP_CTL_EINVAL,
+			      "not JSON: %s (line %d)", jerr.text, jerr.line);
 		goto out;
 	}
 	if (!json_is_object(root) ||
 	    json_integer_value(json_object_get(root, "ztdpController")) != STATE_VERSION) {
-		rc = ctl_fail(err, errlen, ZTDP_CTL_EINVAL, "not a ztdp controller state (version %d)",
-			  STATE_VERSION);
+		rc = ctl_fail(err, errlen, ZTDP_CTL_EINVAL,
+			      "not a ztdp controller state (version %d)", STATE_VERSION);
 		goto out;
 	}
-	if (ctl_parse_hex(json_string_value(json_object_get(root, "address")), 10, &addr) != 0 ||
-	    addr != c->id.address) {
-		rc = ctl_fail(err, errlen, ZTDP_CTL_EINVAL, "the state belongs to controller %s, not "
-			  "to %010" PRIx64, json_string_value(json_object_get(root, "address")) ?
-			  json_string_value(json_object_get(root, "address")) : "?",
-			  c->id.address);
+	owner = json_string_value(json_object_get(root, "address"));
+	if (ctl_parse_hex(owner, 10, &addr) != 0 || addr != c->id.address) {
+		rc = ctl_fail(err, errlen, ZTDP_CTL_EINVAL,
+			      "the state belongs to controller %s, not to %010" PRIx64,
+			      owner != NULL ? owner : "?", c->id.address);
 		goto out;
 	}
 	nets = json_object_get(root, "networks");
@@ -1422,10 +1448,7 @@ int ztdp_controller_load(struct ztdp_controller *c, const void *text, size_t len
 	}
 out:
 	json_decref(root);
-	if (rc != 0) {
-		networks_clear(c);
-		c->broken = true;
-		snprintf(c->broken_why, sizeof(c->broken_why), "%s", err != NULL ? err : "?");
-	}
+	if (rc != 0)
+		ztdp_controller_set_unreadable(c, err != NULL ? err : "?");
 	return rc;
 }

@@ -141,12 +141,13 @@ static int get_cidr(const json_t *v, const char *path, struct ztdp_inetaddr *out
 	if (get_string(v, path, ZTDP_INETADDR_STRLEN, &s, err, errlen) != 0)
 		return ZTDP_CTL_EINVAL;
 	if (strchr(s, '/') == NULL)
-		return bad(err, errlen, "%s: \"%s\" needs a prefix length (e.g. 10.0.0.0/24)",
-			   path, s);
+		return bad(err, errlen,
+			   "%s: \"%s\" needs a prefix length (e.g. 10.0.0.0/24)", path, s);
 	if (s[0] == '[' || ztdp_inetaddr_parse(out, s) != 0)
 		return bad(err, errlen, "%s: \"%s\" is not an address/prefix", path, s);
 	if (out->port > (out->family == 4 ? 32 : 128))
-		return bad(err, errlen, "%s: prefix length %u is over %u", path, out->port,
+		return bad(err, errlen,
+			   "%s: prefix length %u is over %u", path, out->port,
 			   out->family == 4 ? 32 : 128);
 	return 0;
 }
@@ -183,8 +184,9 @@ static int check_unused(const char *key, const json_t *v, char *err, size_t errl
 	else
 		return 1;	/* not one of them */
 	if (!ok)
-		return bad(err, errlen, "\"%s\" is not supported by ztdp's controller "
-			   "(only its empty/default value is accepted)", key);
+		return bad(err, errlen,
+			   "\"%s\" is not supported by ztdp's controller (only its empty/default "
+			   "value is accepted)", key);
 	return 0;
 }
 
@@ -307,9 +309,9 @@ static int rule_uint(struct rule_ctx *c, const char *field, uint64_t max, bool r
 
 	if (v == NULL) {
 		if (required)
-			return bad(c->err, c->errlen, "%s[%zu]: %s needs \"%s\"", c->list,
-				   c->index, json_string_value(json_object_get(c->obj, "type")),
-				   field);
+			return bad(c->err, c->errlen,
+				   "%s[%zu]: %s needs \"%s\"", c->list, c->index,
+				   json_string_value(json_object_get(c->obj, "type")), field);
 		return 0;
 	}
 	return get_uint(v, rule_path(c, field), max, out, c->err, c->errlen);
@@ -322,12 +324,14 @@ static int rule_address(struct rule_ctx *c, const char *field, uint64_t *out)
 	const char *s;
 
 	if (v == NULL)
-		return bad(c->err, c->errlen, "%s[%zu]: %s needs \"%s\"", c->list, c->index,
+		return bad(c->err, c->errlen,
+			   "%s[%zu]: %s needs \"%s\"", c->list, c->index,
 			   json_string_value(json_object_get(c->obj, "type")), field);
 	if (get_string(v, rule_path(c, field), 16, &s, c->err, c->errlen) != 0)
 		return ZTDP_CTL_EINVAL;
 	if (ctl_parse_hex(s, 10, out) != 0)
-		return bad(c->err, c->errlen, "%s: \"%s\" is not a ZeroTier address (10 hex digits)",
+		return bad(c->err, c->errlen,
+			   "%s: \"%s\" is not a ZeroTier address (10 hex digits)",
 			   rule_path(c, field), s);
 	return 0;
 }
@@ -338,14 +342,16 @@ static int rule_u64(struct rule_ctx *c, const char *field, uint64_t *out)
 	const json_t *v = json_object_get(c->obj, field);
 
 	if (v == NULL)
-		return bad(c->err, c->errlen, "%s[%zu]: %s needs \"%s\"", c->list, c->index,
+		return bad(c->err, c->errlen,
+			   "%s[%zu]: %s needs \"%s\"", c->list, c->index,
 			   json_string_value(json_object_get(c->obj, "type")), field);
 	if (json_is_string(v)) {
 		const char *s = json_string_value(v);
 		size_t len = strlen(s);
 
 		if (len == 0 || len > 16 || ctl_parse_hex(s, (unsigned int)len, out) != 0)
-			return bad(c->err, c->errlen, "%s: \"%s\" is not a hex number of up to 16 digits",
+			return bad(c->err, c->errlen,
+				   "%s: \"%s\" is not a hex number of up to 16 digits",
 				   rule_path(c, field), s);
 		return 0;
 	}
@@ -358,13 +364,14 @@ static int rule_ip(struct rule_ctx *c, unsigned int family, struct ztdp_rule *r)
 	struct ztdp_inetaddr a;
 
 	if (v == NULL)
-		return bad(c->err, c->errlen, "%s[%zu]: %s needs \"ip\"", c->list, c->index,
+		return bad(c->err, c->errlen,
+			   "%s[%zu]: %s needs \"ip\"", c->list, c->index,
 			   json_string_value(json_object_get(c->obj, "type")));
 	if (get_cidr(v, rule_path(c, "ip"), &a, c->err, c->errlen) != 0)
 		return ZTDP_CTL_EINVAL;
 	if (a.family != family)
-		return bad(c->err, c->errlen, "%s: an IPv%u address is needed", rule_path(c, "ip"),
-			   family);
+		return bad(c->err, c->errlen,
+			   "%s: an IPv%u address is needed", rule_path(c, "ip"), family);
 	if (family == 4) {
 		memcpy(r->v.ipv4.ip, a.ip, 4);
 		r->v.ipv4.mask = (uint8_t)a.port;
@@ -386,8 +393,9 @@ static int rule_range(struct rule_ctx *c, uint16_t out[2])
 	if (rule_uint(c, "end", UINT16_MAX, false, &hi) != 0)
 		return ZTDP_CTL_EINVAL;
 	if (hi < lo)
-		return bad(c->err, c->errlen, "%s[%zu]: \"end\" %" PRIu64 " is below \"start\" %" PRIu64,
-			   c->list, c->index, hi, lo);
+		return bad(c->err, c->errlen,
+			   "%s[%zu]: \"end\" %" PRIu64 " is below \"start\" %" PRIu64, c->list,
+			   c->index, hi, lo);
 	out[0] = (uint16_t)lo;
 	out[1] = (uint16_t)hi;
 	return 0;
@@ -441,12 +449,14 @@ static int rule_values(struct rule_ctx *c, unsigned int type, struct ztdp_rule *
 
 		j = json_object_get(c->obj, "mac");
 		if (j == NULL)
-			return bad(c->err, c->errlen, "%s[%zu]: %s needs \"mac\"", c->list, c->index,
+			return bad(c->err, c->errlen,
+				   "%s[%zu]: %s needs \"mac\"", c->list, c->index,
 				   ztdp_rule_type_name(type));
 		if (get_string(j, rule_path(c, "mac"), 32, &s, c->err, c->errlen) != 0)
 			return ZTDP_CTL_EINVAL;
 		if (ztdp_mac_parse(&mac, s) != 0)
-			return bad(c->err, c->errlen, "%s: \"%s\" is not a MAC address (aa:bb:cc:dd:ee:ff)",
+			return bad(c->err, c->errlen,
+				   "%s: \"%s\" is not a MAC address (aa:bb:cc:dd:ee:ff)",
 				   rule_path(c, "mac"), s);
 		ztdp_mac_to_bytes(mac, r->v.mac);
 		return 0;
@@ -520,15 +530,18 @@ static int rule_values(struct rule_ctx *c, unsigned int type, struct ztdp_rule *
 			return rc;
 		/* The wire carries end - start in 32 bits (1.14.1's layout). */
 		if (end < start || end - start > UINT32_MAX)
-			return bad(c->err, c->errlen, "%s[%zu]: \"end\" must be within 2^32 - 1 above \"start\"",
+			return bad(c->err, c->errlen,
+				   "%s[%zu]: \"end\" must be within 2^32 - 1 above \"start\"",
 				   c->list, c->index);
 		if (bits == 0)
-			return bad(c->err, c->errlen, "%s: must be between 1 and 64", rule_path(c, "bits"));
+			return bad(c->err, c->errlen,
+				   "%s: must be between 1 and 64", rule_path(c, "bits"));
 		r->v.int_range.start = start;
 		r->v.int_range.end = end;
 		r->v.int_range.idx = (uint16_t)idx;
-		r->v.int_range.format = (uint8_t)((little ? ZTDP_RULE_INT_FORMAT_LITTLE_ENDIAN : 0) |
-						  ((bits - 1) & ZTDP_RULE_INT_FORMAT_BITS_MASK));
+		r->v.int_range.format = (uint8_t)((bits - 1) & ZTDP_RULE_INT_FORMAT_BITS_MASK);
+		if (little)
+			r->v.int_range.format |= ZTDP_RULE_INT_FORMAT_LITTLE_ENDIAN;
 		return 0;
 	}
 	default:
@@ -556,8 +569,9 @@ static int rule_from_json(const json_t *obj, const char *list, size_t index,
 	type = rule_type_of(type_name);
 	fields = type >= 0 ? rule_fields((unsigned int)type) : NULL;
 	if (fields == NULL)
-		return bad(err, errlen, "%s[%zu]: unknown or unsupported rule type \"%s\"", list,
-			   index, type_name);
+		return bad(err, errlen,
+			   "%s[%zu]: unknown or unsupported rule type \"%s\"", list, index,
+			   type_name);
 	json_object_foreach((json_t *)obj, key, v) {
 		if (strcmp(key, "type") == 0)
 			continue;
@@ -569,8 +583,9 @@ static int rule_from_json(const json_t *obj, const char *list, size_t index,
 			continue;
 		}
 		if (!in_list(key, fields))
-			return bad(err, errlen, "%s[%zu]: unknown field \"%s\" for %s", list, index,
-				   key, type_name);
+			return bad(err, errlen,
+				   "%s[%zu]: unknown field \"%s\" for %s", list, index, key,
+				   type_name);
 	}
 	r->t |= (uint8_t)type;
 	return rule_values(&c, (unsigned int)type, r);
@@ -769,7 +784,8 @@ static int pool_from_json(struct ctl_pool *pool, const json_t *p, const char *pa
 	if (v == NULL || get_ip(v, full, false, &pool->end, err, errlen) != 0)
 		return ZTDP_CTL_EINVAL;
 	if (pool->start.family != pool->end.family)
-		return bad(err, errlen, "%s: start and end are of different address families", path);
+		return bad(err, errlen,
+			   "%s: start and end are of different address families", path);
 	if (memcmp(pool->end.ip, pool->start.ip, pool->start.family == 4 ? 4 : 16) < 0)
 		return bad(err, errlen, "%s: ipRangeEnd is below ipRangeStart", path);
 	return 0;
@@ -863,8 +879,8 @@ static int assign_mode_from_json(const json_t *v, const char *field,
 	json_t *f;
 
 	if (!json_is_object(v))
-		return bad(err, errlen, "\"%s\" must be an object like {\"%s\": true}", field,
-			   keys[0]);
+		return bad(err, errlen,
+			   "\"%s\" must be an object like {\"%s\": true}", field, keys[0]);
 	if (get_object(v, field, keys, err, errlen) != 0)
 		return ZTDP_CTL_EINVAL;
 	for (unsigned int i = 0; keys[i] != NULL; i++) {
@@ -894,7 +910,8 @@ static int dns_from_json(struct ctl_settings *s, const json_t *v, char *err, siz
 		return 0;
 	}
 	if (!json_is_object(v))
-		return bad(err, errlen, "\"dns\" must be {\"domain\": ..., \"servers\": [...]} or []");
+		return bad(err, errlen,
+			   "\"dns\" must be {\"domain\": ..., \"servers\": [...]} or []");
 	if (get_object(v, "dns", fields, err, errlen) != 0)
 		return ZTDP_CTL_EINVAL;
 	f = json_object_get(v, "domain");
@@ -954,8 +971,9 @@ int ctl_settings_apply_json(struct ctl_settings *s, const json_t *body, char *er
 		} else if (strcmp(key, "mtu") == 0) {
 			rc = get_uint(v, "\"mtu\"", UINT32_MAX, &u, err, errlen);
 			if (rc == 0 && (u < ZTDP_VIRTUAL_MTU_MIN || u > ZTDP_VIRTUAL_MTU_MAX))
-				rc = bad(err, errlen, "\"mtu\" must be between %d and %d",
-					 ZTDP_VIRTUAL_MTU_MIN, ZTDP_VIRTUAL_MTU_MAX);
+				rc = bad(err, errlen,
+					 "\"mtu\" must be between %d and %d", ZTDP_VIRTUAL_MTU_MIN,
+					 ZTDP_VIRTUAL_MTU_MAX);
 			s->mtu = (uint32_t)u;
 		} else if (strcmp(key, "v4AssignMode") == 0) {
 			bool *outs[] = { &s->v4_zt };
@@ -1068,8 +1086,8 @@ static int ips_from_json(struct ctl_member *m, const json_t *v, char *err, size_
 			return ZTDP_CTL_EINVAL;
 		for (unsigned int j = 0; j < m->nips; j++)
 			if (ztdp_inetaddr_equal(&m->ips[j], a))
-				return bad(err, errlen, "%s: %s is listed twice", path,
-					   json_string_value(ip));
+				return bad(err, errlen,
+					   "%s: %s is listed twice", path, json_string_value(ip));
 		m->nips++;
 	}
 	return 0;
@@ -1123,8 +1141,9 @@ static int member_load_field(struct ctl_member *m, const char *key, const json_t
 		else if (s != NULL && strcmp(s, "public") == 0)
 			m->auth_type = CTL_AUTH_PUBLIC;
 		else
-			return bad(err, errlen, "\"lastAuthorizedCredentialType\" must be null, "
-				   "\"api\" or \"public\"");
+			return bad(err, errlen,
+				   "\"lastAuthorizedCredentialType\" must be null, \"api\" or "
+				   "\"public\"");
 		return 0;
 	}
 	if (strcmp(key, "identity") == 0) {
@@ -1140,11 +1159,12 @@ static int member_load_field(struct ctl_member *m, const char *key, const json_t
 		if (!json_is_string(v) ||
 		    ztdp_identity_from_string(&id, json_string_value(v), &why) != 0 ||
 		    id.has_private)
-			return bad(err, errlen, "\"identity\" is not a public identity: %s",
+			return bad(err, errlen,
+				   "\"identity\" is not a public identity: %s",
 				   why != NULL ? why : "not a string, or holds a private key");
 		if (id.address != m->address)
-			return bad(err, errlen, "\"identity\" is not member %010" PRIx64 "'s",
-				   m->address);
+			return bad(err, errlen,
+				   "\"identity\" is not member %010" PRIx64 "'s", m->address);
 		m->identity = id;
 		m->has_identity = true;
 		return 0;

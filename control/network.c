@@ -260,7 +260,7 @@ void zn_config_request(struct ztdp_node *n, uint64_t now, struct zn_network *net
 	net->last_request = now;
 	if (ctrl == n->self.address) {
 		zn_config_from_self(n, now, net, false);
-		zn_controller_sync(n, now);
+		zn_controller_send(n, now);
 		return;
 	}
 	p = zn_peer_lookup(n, now, ctrl);
@@ -303,10 +303,11 @@ void zn_config_from_self(struct ztdp_node *n, uint64_t now, struct zn_network *n
 	/* 1.14.1 hands its own request to its controller and applies the
 	 * answer directly: no chunks, no signatures to check. */
 	if (push) {
-		ztdp_controller_config(n->ctl, now, net->nwid, n->self.address, &rep);
+		ztdp_controller_config(zn_controller(n), now, net->nwid, n->self.address, &rep);
 	} else {
 		mlen = request_metadata(meta, sizeof(meta));
-		ztdp_controller_request(n->ctl, now, net->nwid, &n->self_pub, meta, mlen, &rep);
+		ztdp_controller_request(zn_controller(n), now, net->nwid, &n->self_pub, meta, mlen,
+					&rep);
 	}
 	switch (rep.answer) {
 	case ZTDP_CTL_ANSWER_CONFIG:

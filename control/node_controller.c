@@ -8,9 +8,11 @@
  * state_get / state_put (ZTDP_STATE_CONTROLLER).
  *
  * The controller itself only queues what a change calls for;
- * zn_controller_sync drains the queues, revocations first (so that the
- * other members stop trusting a member before anything else happens).
+ * zn_controller_send drains the queues, revocations first (so that the
+ * other members stop trusting a member before anything else happens), and
+ * zn_controller_sync also stores the state when it changed.
  */
+#include <errno.h>
 #include <stdlib.h>
 
 #include "node_internal.h"
@@ -19,24 +21,45 @@
 
 int zn_controller_init(struct ztdp_node *n)
 {
-	char err[256];
-	uint8_t *buf;
-	ssize_t len;
-
 	n->ctl = ztdp_controller_create(&n->self);
 	if (n->ctl == NULL) {
 		zn_log(n, 3, "out of memory for the controller");
 		return -1;
 	}
+	return 0;
+}
+
+/* Read the state on first use, not at create: most nodes control nothing,
+ * and a state file may be megabytes. */
+struct ztdp_controller *zn_controller(struct ztdp_node *n)
+{
+	char err[256];
+	uint8_t *buf;
+	ssize_t len;
+
+	if (n->ctl_loaded)
+		return n->ctl;
+	n->ctl_loaded = true;
 	if (n->cb.state_get == NULL)
-		return 0;
+		return n->ctl;
 	buf = malloc(ZTDP_CONTROLLER_STATE_MAX);
 	if (buf == NULL) {
-		zn_log(n, 3, "out of memory reading the controller state");
-		return -1;
+		/* Serving nothing beats overwriting the state with nothing. */
+		ztdp_controller_set_unreadable(n->ctl, "out of memory reading it");
+		zn_log(n, 2, "out of memory reading the controller state: the controller is "
+		       "read-only");
+		return n->ctl;
 	}
+	errno = 0;
 	len = n->cb.state_get(n->cb.ctx, ZTDP_STATE_CONTROLLER, 0, buf,
 			      ZTDP_CONTROLLER_STATE_MAX);
+	/* Too big to read (control/state.c says EFBIG) is not absent: an
+	 * empty controller would overwrite it at its first change. */
+	if (len < 0 && errno == EFBIG) {
+		ztdp_controller_set_unreadable(n->ctl, "larger than the limit");
+		zn_log(n, 2, "controller state over %u bytes: the controller is read-only",
+		       ZTDP_CONTROLLER_STATE_MAX);
+	}
 	if (len > 0) {
 		if (ztdp_controller_load(n->ctl, buf, (size_t)len, err, sizeof(err)) != 0)
 			zn_log(n, 2, "controller state refused (%s): the controller serves no "
@@ -47,13 +70,7 @@ int zn_controller_init(struct ztdp_node *n)
 			       ztdp_controller_network_count(n->ctl));
 	}
 	free(buf);
-	return 0;
-}
-
-void zn_controller_fini(struct ztdp_node *n)
-{
-	ztdp_controller_destroy(n->ctl);
-	n->ctl = NULL;
+	return n->ctl;
 }
 
 /* reply's Dictionary as signed chunks to p: in OK(NETWORK_CONFIG_REQUEST)
@@ -68,9 +85,14 @@ static void send_config(struct ztdp_node *n, uint64_t now, struct zn_peer *p, bo
 		return;
 	}
 	for (;;) {
-		struct ztdp_wr *w = push ? zn_tx_begin(n, p->address, ZTDP_VERB_NETWORK_CONFIG)
-					 : zn_ok_begin(n, p, ZTDP_VERB_NETWORK_CONFIG_REQUEST, in_re);
-		int rc = ztdp_netconf_chunker_next(&ch, w);
+		struct ztdp_wr *w;
+		int rc;
+
+		if (push)
+			w = zn_tx_begin(n, p->address, ZTDP_VERB_NETWORK_CONFIG);
+		else
+			w = zn_ok_begin(n, p, ZTDP_VERB_NETWORK_CONFIG_REQUEST, in_re);
+		rc = ztdp_netconf_chunker_next(&ch, w);
 
 		if (rc == 0)
 			break;
@@ -96,7 +118,7 @@ void zn_config_request_receive(struct ztdp_node *n, const struct zn_rx *rx)
 			      ZTDP_ERROR_UNSUPPORTED_OPERATION, ok, ok ? r.nwid : 0);
 		return;
 	}
-	ztdp_controller_request(n->ctl, rx->now, r.nwid, &rx->peer->id,
+	ztdp_controller_request(zn_controller(n), rx->now, r.nwid, &rx->peer->id,
 				r.has_meta ? r.meta : NULL, r.has_meta ? r.meta_len : 0, &reply);
 	switch (reply.answer) {
 	case ZTDP_CTL_ANSWER_CONFIG:
@@ -119,7 +141,10 @@ void zn_config_request_receive(struct ztdp_node *n, const struct zn_rx *rx)
 		       (unsigned long long)r.nwid, (unsigned long long)rx->peer->address);
 		break;
 	}
-	zn_controller_sync(n, rx->now);
+	/* What a request changes (a new member, its versions) is stored at
+	 * the next housekeeping: a burst of strangers costs one write, not
+	 * one per request. */
+	zn_controller_send(n, rx->now);
 }
 
 static void send_revocation(struct ztdp_node *n, uint64_t now,
@@ -155,7 +180,7 @@ static void send_push(struct ztdp_node *n, uint64_t now, const struct ztdp_contr
 			zn_config_from_self(n, now, net, true);
 		return;
 	}
-	ztdp_controller_config(n->ctl, now, push->nwid, push->member, &reply);
+	ztdp_controller_config(zn_controller(n), now, push->nwid, push->member, &reply);
 	/* An error cannot be pushed (1.14.1 neither): the member learns it
 	 * at its next request. */
 	if (reply.answer != ZTDP_CTL_ANSWER_CONFIG)
@@ -185,22 +210,40 @@ static void store_state(struct ztdp_node *n)
 	free(text);
 }
 
-void zn_controller_sync(struct ztdp_node *n, uint64_t now)
+void zn_controller_fini(struct ztdp_node *n)
+{
+	/* What requests changed since the last housekeeping. */
+	if (n->ctl != NULL && n->ctl_loaded)
+		store_state(n);
+	ztdp_controller_destroy(n->ctl);
+	n->ctl = NULL;
+}
+
+void zn_controller_send(struct ztdp_node *n, uint64_t now)
 {
 	struct ztdp_controller_revocation cr;
 	struct ztdp_controller_push push;
 
+	/* Unused so far: nothing can be waiting. */
+	if (!n->ctl_loaded)
+		return;
 	while (ztdp_controller_next_revocation(n->ctl, &cr))
 		send_revocation(n, now, &cr);
 	while (ztdp_controller_next_push(n->ctl, &push))
 		send_push(n, now, &push);
+}
+
+void zn_controller_sync(struct ztdp_node *n, uint64_t now)
+{
+	zn_controller_send(n, now);
 	/* After the pushes: building a config may assign an address. */
-	store_state(n);
+	if (n->ctl_loaded)
+		store_state(n);
 }
 
 struct ztdp_controller *ztdp_node_controller(struct ztdp_node *n)
 {
-	return n->ctl;
+	return zn_controller(n);
 }
 
 void ztdp_node_controller_sync(struct ztdp_node *n, uint64_t now)

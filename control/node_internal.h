@@ -456,6 +456,7 @@ struct ztdp_node {
 
 	/* Networks. */
 	struct ztdp_controller *ctl;	/* the networks we control */
+	bool ctl_loaded;		/* its state was read (zn_controller) */
 	struct zn_network *nets;	/* ZN_MAX_NETWORKS */
 	struct ztdp_netconf *nc_scratch;	/* decode target, swapped in */
 	struct zn_mc_sub *subs;		/* ZN_MAX_MC_SUBS */
@@ -682,13 +683,16 @@ void zn_revocation_accept(struct ztdp_node *n, uint64_t now,
 
 /* ---- node_controller.c ---------------------------------------------------- */
 
-/* Create the controller and load its state (create/destroy). */
+/* Create the controller (create/destroy). */
 int zn_controller_init(struct ztdp_node *n);
 void zn_controller_fini(struct ztdp_node *n);
+/* The controller, its state read through state_get on first use. */
+struct ztdp_controller *zn_controller(struct ztdp_node *n);
 /* NETWORK_CONFIG_REQUEST: ours to answer, or UNSUPPORTED_OPERATION. */
 void zn_config_request_receive(struct ztdp_node *n, const struct zn_rx *rx);
-/* Store the controller's state if it changed; send its revocations and
- * config pushes. */
+/* Send the controller's revocations and config pushes; _sync also stores
+ * its state if it changed (housekeeping, administrator's changes). */
+void zn_controller_send(struct ztdp_node *n, uint64_t now);
 void zn_controller_sync(struct ztdp_node *n, uint64_t now);
 
 /* ---- frame.c -------------------------------------------------------------- */

@@ -255,13 +255,15 @@ static const struct ztdp_rpc_method controller_methods[] = {
 	{ "controller_network_get", m_network_get,
 	  "one controlled network: {\"nwid\": \"<16 hex>\"}" },
 	{ "controller_network_create", m_network_create,
-	  "new network: {\"nwid\"?: \"<16 hex>\" (else random), \"config\"?: {name, private, ...}}" },
+	  "new network: {\"nwid\"?: \"<16 hex>\" (else random), "
+	  "\"config\"?: {name, private, ...}}" },
 	{ "controller_network_update", m_network_update,
 	  "change a network: {\"nwid\": \"<16 hex>\", \"config\": {...}}" },
 	{ "controller_network_delete", m_network_delete,
 	  "delete a network and revoke its members: {\"nwid\": \"<16 hex>\"}" },
 	{ "controller_member_list", m_member_list,
-	  "members: {\"nwid\": \"<16 hex>\", \"details\"?: bool} -> {address: revision} or [member]" },
+	  "members: {\"nwid\": \"<16 hex>\", \"details\"?: bool} -> {address: revision} "
+	  "or [member]" },
 	{ "controller_member_get", m_member_get,
 	  "one member: {\"nwid\": \"<16 hex>\", \"address\": \"<10 hex>\"}" },
 	{ "controller_member_update", m_member_update,

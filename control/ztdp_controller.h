@@ -213,6 +213,10 @@ void ztdp_controller_mark_saved(struct ztdp_controller *c);
 int ztdp_controller_load(struct ztdp_controller *c, const void *json, size_t len,
 			 char *err, size_t errlen);
 
+/* The state exists but cannot be read (too big, out of memory): serve
+ * nothing and refuse changes, as after a failed load. */
+void ztdp_controller_set_unreadable(struct ztdp_controller *c, const char *why);
+
 const char *ztdp_controller_strerror(int err);
 
 #endif /* ZTDP_CONTROLLER_H */

@@ -174,9 +174,10 @@ void ztdp_node_fastpath_activity(struct ztdp_node *node, uint64_t now,
  * (ztdp_controller.h); its state is kept under ZTDP_STATE_CONTROLLER.
  * Change it through ztdp_controller.h's functions, then call
  * ztdp_node_controller_sync, which stores the change and sends what it
- * calls for (config pushes, revocations). The node also syncs on its own
- * after answering a request and at every housekeeping tick. The node can
- * join its own networks: those requests are answered without the wire. */
+ * calls for (config pushes, revocations). What members' requests change
+ * (new members, their versions) is stored at the next housekeeping tick.
+ * The node can join its own networks: those requests are answered
+ * without the wire. The state is read at the first use. */
 
 struct ztdp_controller *ztdp_node_controller(struct ztdp_node *node);
 void ztdp_node_controller_sync(struct ztdp_node *node, uint64_t now);

@@ -223,6 +223,17 @@ expect_error "controller, bad address" "invalid member address 'xyz'" \
 	"$CTL" -s "$SOCK" controller member get "$CNET" xyz
 expect_error "controller, unknown command" "unknown command 'frob'" \
 	"$CTL" -s "$SOCK" controller network frob
+out=$("$CTL" -s "$SOCK" controller member delete "$CNET" dec87a28aa)
+[ "$out" = "200 controller member delete OK dec87a28aa" ] && ok "$out" || fail "member delete: '$out'"
+expect_error "controller, member gone" "no member dec87a28aa on network $CNET" \
+	"$CTL" -s "$SOCK" controller member get "$CNET" dec87a28aa
+# Asking again records it afresh, unauthorized and without its old address.
+"$CTL" -s "$SOCK" leave "$CNET" >/dev/null
+"$CTL" -s "$SOCK" join "$CNET" >/dev/null
+"$CTL" -s "$SOCK" controller member list "$CNET" |
+	grep -qx "200 controller member list dec87a28aa false false -" &&
+	ok "a deleted member that asks again is recorded afresh" ||
+	fail "after delete and rejoin: $("$CTL" -s "$SOCK" controller member list "$CNET")"
 out=$("$CTL" -s "$SOCK" controller network delete "$CNET")
 [ "$out" = "200 controller network delete OK $CNET" ] && ok "$out" || fail "delete: '$out'"
 "$CTL" -s "$SOCK" listnetworks | grep -q "^200 listnetworks $CNET .* NOT_FOUND " &&
