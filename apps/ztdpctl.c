@@ -279,6 +279,25 @@ static long long wall_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* Call a method whose answer prints as text: with -j (json) print it as
+ * JSON here and return NULL with *rc 0; NULL with *rc 1 when the call
+ * failed (it said why); else the answer, for the caller to print. */
+static json_t *call_for_text(const char *sock, const char *method, bool json, int *rc)
+{
+	json_t *r = rpc_call(sock, method, NULL);
+
+	*rc = 1;
+	if (r == NULL)
+		return NULL;
+	*rc = 0;
+	if (json) {
+		print_json(r);
+		json_decref(r);
+		return NULL;
+	}
+	return r;
+}
+
 static int cmd_info(const char *sock, bool json)
 {
 	json_t *r = rpc_call(sock, "node_status", NULL);
@@ -299,17 +318,14 @@ static int cmd_info(const char *sock, bool json)
 
 static int cmd_listnetworks(const char *sock, bool json)
 {
-	json_t *r = rpc_call(sock, "network_list", NULL);
+	json_t *r;
 	json_t *n;
 	size_t i;
+	int rc;
 
+	r = call_for_text(sock, "network_list", json, &rc);
 	if (r == NULL)
-		return 1;
-	if (json) {
-		print_json(r);
-		json_decref(r);
-		return 0;
-	}
+		return rc;
 	printf("200 listnetworks <nwid> <name> <mac> <status> <type> <dev> <ZT assigned ips>\n");
 	json_array_foreach(r, i, n) {
 		const json_t *aa = json_object_get(n, "assignedAddresses");
@@ -372,17 +388,14 @@ static void peer_version(const json_t *p, char *ver, size_t n)
 
 static int cmd_listpeers(const char *sock, bool json)
 {
-	json_t *r = rpc_call(sock, "peer_list", NULL);
+	json_t *r;
 	json_t *p;
 	size_t i;
+	int rc;
 
+	r = call_for_text(sock, "peer_list", json, &rc);
 	if (r == NULL)
-		return 1;
-	if (json) {
-		print_json(r);
-		json_decref(r);
-		return 0;
-	}
+		return rc;
 	printf("200 listpeers <ztaddr> <path> <latency> <version> <role>\n");
 	json_array_foreach(r, i, p) {
 		long long sa, ra;
@@ -404,18 +417,15 @@ static int cmd_listpeers(const char *sock, bool json)
 
 static int cmd_peers(const char *sock, bool json)
 {
-	json_t *r = rpc_call(sock, "peer_list", NULL);
+	json_t *r;
 	bool any_tunneled = false;
 	json_t *p;
 	size_t i;
+	int rc;
 
+	r = call_for_text(sock, "peer_list", json, &rc);
 	if (r == NULL)
-		return 1;
-	if (json) {
-		print_json(r);
-		json_decref(r);
-		return 0;
-	}
+		return rc;
 	printf("200 peers\n<ztaddr>   <ver>  <role> <lat> <link>   <lastTX> <lastRX> <path>\n");
 	json_array_foreach(r, i, p) {
 		bool tunneled = json_is_true(json_object_get(p, "tunneled"));
@@ -530,16 +540,13 @@ static int controller_result(json_t *r, bool json, bool show, const char *what)
 
 static int controller_network_list(const char *sock, bool json)
 {
-	json_t *list = rpc_call(sock, "controller_network_list", NULL), *id;
+	json_t *list, *id;
 	size_t i;
+	int rc;
 
+	list = call_for_text(sock, "controller_network_list", json, &rc);
 	if (list == NULL)
-		return 1;
-	if (json) {
-		print_json(list);
-		json_decref(list);
-		return 0;
-	}
+		return rc;
 	printf("200 controller network list <nwid> <name> <type>\n");
 	json_array_foreach(list, i, id) {
 		json_t *n = rpc_call(sock, "controller_network_get",

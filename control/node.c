@@ -404,6 +404,24 @@ static void handle_authenticated(struct ztdp_node *n, uint64_t now,
 				 const struct ztdp_inetaddr *from, struct zn_peer *p,
 				 uint8_t *pkt, size_t len, unsigned int suite);
 
+/* A packet's source and suite may carry more than HELLO: a real peer's
+ * address and suite 1 or 3. Drops and returns false otherwise. */
+static bool source_ok(struct ztdp_node *n, const uint8_t *pkt)
+{
+	uint64_t source = ztdp_packet_source(pkt);
+	unsigned int cipher = ztdp_packet_cipher(pkt);
+
+	if (ztdp_address_is_reserved(source) || source == n->self.address) {
+		zn_drop(n, ZN_DROP_BAD_SOURCE);
+		return false;
+	}
+	if (cipher != ZTDP_CIPHER_POLY1305_SALSA2012 && cipher != ZTDP_CIPHER_AES_GMAC_SIV) {
+		zn_drop(n, ZN_DROP_SUITE);
+		return false;
+	}
+	return true;
+}
+
 void zn_handle_packet(struct ztdp_node *n, uint64_t now, const struct ztdp_inetaddr *from,
 		      const uint8_t *data, size_t len, bool replay)
 {
@@ -425,14 +443,8 @@ void zn_handle_packet(struct ztdp_node *n, uint64_t now, const struct ztdp_ineta
 			zn_drop(n, ZN_DROP_SUITE);
 		return;
 	}
-	if (ztdp_address_is_reserved(source) || source == n->self.address) {
-		zn_drop(n, ZN_DROP_BAD_SOURCE);
+	if (!source_ok(n, pkt))
 		return;
-	}
-	if (cipher != ZTDP_CIPHER_POLY1305_SALSA2012 && cipher != ZTDP_CIPHER_AES_GMAC_SIV) {
-		zn_drop(n, ZN_DROP_SUITE);
-		return;
-	}
 	p = zn_peer_lookup(n, now, source);
 	if (p == NULL) {
 		/* Replays are only attempted once the sender is known. */
@@ -562,27 +574,36 @@ void ztdp_node_process_wire(struct ztdp_node *n, uint64_t now,
 	zn_deferred(n, now);
 }
 
-/* A whole packet the dataplane reassembled: the same path as a datagram
- * that arrived whole (it is counted as one), minus the fragment check. */
-void ztdp_node_process_packet(struct ztdp_node *n, uint64_t now,
-			      const struct ztdp_inetaddr *from, const uint8_t *data,
-			      size_t len)
+/* A whole packet a fast path handed over: counted as a datagram that
+ * arrived whole. false when dropped. */
+static bool intake_whole(struct ztdp_node *n, uint64_t now, const uint8_t *data, size_t len)
 {
 	n->now = now;
 	n->ctr.datagrams++;
 	if (unlikely(len > ZTDP_MAX_PACKET_LEN)) {
 		zn_drop(n, ZN_DROP_TOO_LONG);
-		return;
+		return false;
 	}
 	if (unlikely(len < ZTDP_PKT_MIN_LEN)) {
 		zn_drop(n, ZN_DROP_SHORT);
-		return;
+		return false;
 	}
 	if (ztdp_packet_dest(data) != n->self.address) {
 		zn_drop(n, ZN_DROP_NOT_FOR_US);
-		return;
+		return false;
 	}
 	n->ctr.whole++;
+	return true;
+}
+
+/* A whole packet the dataplane reassembled: the same path as a datagram
+ * that arrived whole, minus the fragment check. */
+void ztdp_node_process_packet(struct ztdp_node *n, uint64_t now,
+			      const struct ztdp_inetaddr *from, const uint8_t *data,
+			      size_t len)
+{
+	if (!intake_whole(n, now, data, len))
+		return;
 	zn_handle_packet(n, now, from, data, len, false);
 	zn_deferred(n, now);
 }
@@ -595,38 +616,18 @@ void ztdp_node_process_plain(struct ztdp_node *n, uint64_t now,
 			     size_t len)
 {
 	struct zn_peer *p;
-	uint64_t source;
-	unsigned int cipher;
 
-	n->now = now;
-	n->ctr.datagrams++;
-	if (unlikely(len > ZTDP_MAX_PACKET_LEN)) {
-		zn_drop(n, ZN_DROP_TOO_LONG);
+	if (!intake_whole(n, now, data, len))
 		return;
-	}
-	if (unlikely(len < ZTDP_PKT_MIN_LEN)) {
-		zn_drop(n, ZN_DROP_SHORT);
-		return;
-	}
-	n->ctr.whole++;
 	memcpy(n->rx, data, len);
-	source = ztdp_packet_source(n->rx);
-	cipher = ztdp_packet_cipher(n->rx);
-	if (ztdp_packet_dest(n->rx) != n->self.address ||
-	    ztdp_address_is_reserved(source) || source == n->self.address) {
-		zn_drop(n, ZN_DROP_BAD_SOURCE);
+	if (!source_ok(n, n->rx))
 		return;
-	}
-	if (cipher != ZTDP_CIPHER_POLY1305_SALSA2012 && cipher != ZTDP_CIPHER_AES_GMAC_SIV) {
-		zn_drop(n, ZN_DROP_SUITE);
-		return;
-	}
-	p = zn_peer_find(n, source);
+	p = zn_peer_find(n, ztdp_packet_source(n->rx));
 	if (p == NULL) {
 		zn_drop(n, ZN_DROP_PLAIN_UNKNOWN);
 		return;
 	}
-	handle_authenticated(n, now, from, p, n->rx, len, cipher);
+	handle_authenticated(n, now, from, p, n->rx, len, ztdp_packet_cipher(n->rx));
 	zn_deferred(n, now);
 }
 

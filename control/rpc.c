@@ -5,6 +5,7 @@
  * and every send uses MSG_NOSIGNAL, so no client can stall or kill the
  * control thread.
  */
+#include "ztdp_msg.h"
 #include "ztdp_rpc.h"
 
 #include <errno.h>
@@ -99,36 +100,7 @@ struct ztdp_rpc_server {
 	uint64_t paused_at;
 };
 
-static void rpc_log(const struct ztdp_rpc_server *srv, int level,
-		    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
-static void rpc_log(const struct ztdp_rpc_server *srv, int level,
-		    const char *fmt, ...)
-{
-	char msg[512];
-	va_list ap;
-
-	if (srv->log == NULL)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	srv->log(srv->log_ctx, level, msg);
-}
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 int ztdp_rpc_set_error(struct ztdp_rpc_error *err, int code, const char *fmt, ...)
 {
@@ -264,7 +236,7 @@ int ztdp_rpc_register(struct ztdp_rpc_server *srv,
 			return -1;
 		}
 		if (find_method(srv, methods[i].name, &unused) != NULL) {
-			rpc_log(srv, LOG_ERR, "rpc: method %s registered twice",
+			ztdp_logf(srv->log, srv->log_ctx, LOG_ERR, "rpc: method %s registered twice",
 				methods[i].name);
 			errno = EEXIST;
 			return -1;
@@ -663,7 +635,7 @@ static int process_input(struct ztdp_rpc_server *srv, struct rpc_client *c)
 		}
 		json_decref(e);
 		srv->stats.dropped[ZTDP_RPC_DROP_REQUEST_TOO_LARGE]++;
-		rpc_log(srv, LOG_INFO, "rpc: client %llu: request too large, closing",
+		ztdp_logf(srv->log, srv->log_ctx, LOG_INFO, "rpc: client %llu: request too large, closing",
 			(unsigned long long)c->serial);
 		c->closing = true;
 		return served;
@@ -672,7 +644,7 @@ static int process_input(struct ztdp_rpc_server *srv, struct rpc_client *c)
 		/* The client went away with half a request: answer what it
 		 * did send, then close. */
 		srv->stats.dropped[ZTDP_RPC_DROP_CLOSED_MID_REQUEST]++;
-		rpc_log(srv, LOG_INFO, "rpc: client %llu closed mid-request",
+		ztdp_logf(srv->log, srv->log_ctx, LOG_INFO, "rpc: client %llu closed mid-request",
 			(unsigned long long)c->serial);
 		c->closing = true;
 	}
@@ -715,7 +687,7 @@ static void drop_client(struct ztdp_rpc_server *srv, struct rpc_client *c,
 {
 	if (reason >= 0) {
 		srv->stats.dropped[reason]++;
-		rpc_log(srv, LOG_INFO, "rpc: client %llu dropped: %s",
+		ztdp_logf(srv->log, srv->log_ctx, LOG_INFO, "rpc: client %llu dropped: %s",
 			(unsigned long long)c->serial,
 			ztdp_rpc_drop_name((enum ztdp_rpc_drop)reason));
 	}
@@ -883,12 +855,12 @@ static void accept_clients(struct ztdp_rpc_server *srv)
 			    epoll_ctl(srv->epfd, EPOLL_CTL_DEL, srv->listen_fd, NULL) == 0) {
 				srv->accept_paused = true;
 				srv->paused_at = monotonic_ms();
-				rpc_log(srv, LOG_WARNING,
+				ztdp_logf(srv->log, srv->log_ctx, LOG_WARNING,
 					"rpc: out of file descriptors; not accepting until a client leaves");
 				return;
 			}
 			if (errno != EAGAIN && errno != EWOULDBLOCK)
-				rpc_log(srv, LOG_WARNING, "rpc: accept: %s", strerror(errno));
+				ztdp_logf(srv->log, srv->log_ctx, LOG_WARNING, "rpc: accept: %s", strerror(errno));
 			return;
 		}
 		for (slot = 0; slot < srv->max_clients; slot++)
@@ -984,28 +956,28 @@ static int remove_stale_socket(const char *path, char *err, size_t errlen)
 	int fd, rc;
 
 	if (lstat(path, &sb) != 0)
-		return errno == ENOENT ? 0 : (set_err(err, errlen, "cannot stat %s: %s",
+		return errno == ENOENT ? 0 : (ztdp_set_err(err, errlen, "cannot stat %s: %s",
 						      path, strerror(errno)), -1);
 	if (!S_ISSOCK(sb.st_mode)) {
-		set_err(err, errlen, "%s exists and is not a socket; not removing it",
+		ztdp_set_err(err, errlen, "%s exists and is not a socket; not removing it",
 			path);
 		return -1;
 	}
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0) {
-		set_err(err, errlen, "socket: %s", strerror(errno));
+		ztdp_set_err(err, errlen, "socket: %s", strerror(errno));
 		return -1;
 	}
 	memcpy(sa.sun_path, path, strlen(path) + 1);
 	rc = connect(fd, (struct sockaddr *)&sa, sizeof(sa));
 	close(fd);
 	if (rc == 0 || errno == EAGAIN) {
-		set_err(err, errlen, "%s is in use: another server is listening on it",
+		ztdp_set_err(err, errlen, "%s is in use: another server is listening on it",
 			path);
 		return -1;
 	}
 	if (unlink(path) != 0 && errno != ENOENT) {
-		set_err(err, errlen, "cannot remove stale socket %s: %s", path,
+		ztdp_set_err(err, errlen, "cannot remove stale socket %s: %s", path,
 			strerror(errno));
 		return -1;
 	}
@@ -1023,14 +995,14 @@ int ztdp_rpc_open(struct ztdp_rpc_server **out, const struct ztdp_rpc_config *cf
 
 	*out = NULL;
 	if (*path == '\0' || strlen(path) >= sizeof(sa.sun_path)) {
-		set_err(err, errlen, "socket path is %s (%zu bytes, at most %zu): %s",
+		ztdp_set_err(err, errlen, "socket path is %s (%zu bytes, at most %zu): %s",
 			*path ? "too long" : "empty", strlen(path),
 			sizeof(sa.sun_path) - 1, path);
 		return -1;
 	}
 	srv = calloc(1, sizeof(*srv));
 	if (srv == NULL) {
-		set_err(err, errlen, "out of memory");
+		ztdp_set_err(err, errlen, "out of memory");
 		return -1;
 	}
 	srv->listen_fd = -1;
@@ -1043,25 +1015,25 @@ int ztdp_rpc_open(struct ztdp_rpc_server **out, const struct ztdp_rpc_config *cf
 	srv->path = strdup(path);
 	srv->clients = calloc(srv->max_clients, sizeof(*srv->clients));
 	if (srv->path == NULL || srv->clients == NULL) {
-		set_err(err, errlen, "out of memory");
+		ztdp_set_err(err, errlen, "out of memory");
 		goto fail;
 	}
 	if (remove_stale_socket(path, err, errlen) != 0)
 		goto fail;
 	srv->listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (srv->listen_fd < 0) {
-		set_err(err, errlen, "socket: %s", strerror(errno));
+		ztdp_set_err(err, errlen, "socket: %s", strerror(errno));
 		goto fail;
 	}
 	memcpy(sa.sun_path, path, strlen(path) + 1);
 	if (bind(srv->listen_fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
-		set_err(err, errlen, "cannot bind %s: %s", path, strerror(errno));
+		ztdp_set_err(err, errlen, "cannot bind %s: %s", path, strerror(errno));
 		goto fail;
 	}
 	/* Between bind and chmod the file has umask's mode; the default
 	 * path lies in the 0700 state directory, which covers that window. */
 	if (chmod(path, 0600) != 0 || stat(path, &sb) != 0) {
-		set_err(err, errlen, "cannot set mode 0600 on %s: %s", path,
+		ztdp_set_err(err, errlen, "cannot set mode 0600 on %s: %s", path,
 			strerror(errno));
 		unlink(path);
 		goto fail;
@@ -1069,7 +1041,7 @@ int ztdp_rpc_open(struct ztdp_rpc_server **out, const struct ztdp_rpc_config *cf
 	srv->sock_dev = sb.st_dev;
 	srv->sock_ino = sb.st_ino;
 	if (listen(srv->listen_fd, SOMAXCONN) != 0) {
-		set_err(err, errlen, "cannot listen on %s: %s", path, strerror(errno));
+		ztdp_set_err(err, errlen, "cannot listen on %s: %s", path, strerror(errno));
 		unlink(path);
 		goto fail;
 	}
@@ -1078,18 +1050,18 @@ int ztdp_rpc_open(struct ztdp_rpc_server **out, const struct ztdp_rpc_config *cf
 	ev.data.ptr = NULL;
 	if (srv->epfd < 0 ||
 	    epoll_ctl(srv->epfd, EPOLL_CTL_ADD, srv->listen_fd, &ev) != 0) {
-		set_err(err, errlen, "epoll: %s", strerror(errno));
+		ztdp_set_err(err, errlen, "epoll: %s", strerror(errno));
 		unlink(path);
 		goto fail;
 	}
 	if (ztdp_rpc_register(srv, builtin_methods,
 			      sizeof(builtin_methods) / sizeof(builtin_methods[0]),
 			      srv) != 0) {
-		set_err(err, errlen, "out of memory");
+		ztdp_set_err(err, errlen, "out of memory");
 		unlink(path);
 		goto fail;
 	}
-	rpc_log(srv, LOG_INFO, "rpc: listening on %s", path);
+	ztdp_logf(srv->log, srv->log_ctx, LOG_INFO, "rpc: listening on %s", path);
 	*out = srv;
 	return 0;
 fail:

@@ -221,37 +221,66 @@ static int m_node_status(void *vctx, const json_t *params, json_t **result,
 	return *result != NULL ? 0 : oom(err);
 }
 
+/* The node's list queries fill up to max and return how many exist. */
+typedef unsigned int (*list_fn)(const struct ztdp_node *node, void *out, unsigned int max);
+
+static unsigned int list_networks(const struct ztdp_node *node, void *out, unsigned int max)
+{
+	return ztdp_node_networks(node, out, max);
+}
+
+static unsigned int list_peers(const struct ztdp_node *node, void *out, unsigned int max)
+{
+	return ztdp_node_peers(node, out, max);
+}
+
+/* All of a list (asked again once if it outgrew the first guess): a
+ * malloc'd array of *count elements, or NULL when out of memory. */
+static void *list_all(const struct ztdp_node *node, list_fn fn, size_t size,
+		      unsigned int first, unsigned int *count)
+{
+	void *v = malloc(first * size), *more;
+	unsigned int n;
+
+	if (v == NULL)
+		return NULL;
+	n = fn(node, v, first);
+	if (n > first) {
+		more = realloc(v, n * size);
+		if (more == NULL) {
+			free(v);
+			return NULL;
+		}
+		v = more;
+		first = n;
+		n = fn(node, v, first);
+	}
+	*count = n < first ? n : first;
+	return v;
+}
+
+static const char *device_name(const struct ztdp_rpc_node_ctx *ctx, uint64_t nwid)
+{
+	return ctx->device_name != NULL ? ctx->device_name(ctx->device_ctx, nwid) : NULL;
+}
+
 static int m_network_list(void *vctx, const json_t *params, json_t **result,
 			  struct ztdp_rpc_error *err)
 {
 	struct ztdp_rpc_node_ctx *ctx = vctx;
 	struct ztdp_network_info *nets;
-	unsigned int n, have = LIST_FIRST;
+	unsigned int n;
 	json_t *arr;
 
 	if (ztdp_rpc_check_params(params, NULL, err) != 0)
 		return -1;
-	nets = malloc(have * sizeof(*nets));
+	nets = list_all(ctx->node, list_networks, sizeof(*nets), LIST_FIRST, &n);
 	if (nets == NULL)
 		return oom(err);
-	n = ztdp_node_networks(ctx->node, nets, have);
-	if (n > have) {
-		struct ztdp_network_info *more = realloc(nets, n * sizeof(*nets));
-
-		if (more == NULL) {
-			free(nets);
-			return oom(err);
-		}
-		nets = more;
-		have = n;
-		n = ztdp_node_networks(ctx->node, nets, have);
-		if (n > have)
-			n = have;
-	}
 	arr = json_array();
 	for (unsigned int i = 0; arr != NULL && i < n; i++)
 		json_array_append_new(arr, ztdp_rpc_network_json(&nets[i],
-								 ctx->port_device_name));
+								 device_name(ctx, nets[i].nwid)));
 	free(nets);
 	if (arr == NULL)
 		return oom(err);
@@ -281,7 +310,7 @@ static int m_network_get(void *vctx, const json_t *params, json_t **result,
 		return ztdp_rpc_set_error(err, ZTDP_RPC_NOT_FOUND,
 					  "not a member of network %016" PRIx64, nwid);
 	}
-	*result = ztdp_rpc_network_json(n, ctx->port_device_name);
+	*result = ztdp_rpc_network_json(n, device_name(ctx, nwid));
 	free(n);
 	return *result != NULL ? 0 : oom(err);
 }
@@ -308,7 +337,7 @@ static int m_network_join(void *vctx, const json_t *params, json_t **result,
 		return ztdp_rpc_set_error(err, ZTDP_RPC_FAILED,
 					  "joined %016" PRIx64 " but cannot find it", nwid);
 	}
-	*result = ztdp_rpc_network_json(n, ctx->port_device_name);
+	*result = ztdp_rpc_network_json(n, device_name(ctx, nwid));
 	free(n);
 	return *result != NULL ? 0 : oom(err);
 }
@@ -343,28 +372,14 @@ static int m_peer_list(void *vctx, const json_t *params, json_t **result,
 {
 	struct ztdp_rpc_node_ctx *ctx = vctx;
 	struct ztdp_peer_info *peers;
-	unsigned int n, have = LIST_FIRST * 4;
+	unsigned int n;
 	json_t *arr;
 
 	if (ztdp_rpc_check_params(params, NULL, err) != 0)
 		return -1;
-	peers = malloc(have * sizeof(*peers));
+	peers = list_all(ctx->node, list_peers, sizeof(*peers), LIST_FIRST * 4, &n);
 	if (peers == NULL)
 		return oom(err);
-	n = ztdp_node_peers(ctx->node, peers, have);
-	if (n > have) {
-		struct ztdp_peer_info *more = realloc(peers, n * sizeof(*peers));
-
-		if (more == NULL) {
-			free(peers);
-			return oom(err);
-		}
-		peers = more;
-		have = n;
-		n = ztdp_node_peers(ctx->node, peers, have);
-		if (n > have)
-			n = have;
-	}
 	arr = json_array();
 	for (unsigned int i = 0; arr != NULL && i < n; i++)
 		json_array_append_new(arr, ztdp_rpc_peer_json(&peers[i]));

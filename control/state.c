@@ -4,6 +4,7 @@
  * through directory file descriptors opened once, so a state directory that
  * is renamed or replaced under us cannot redirect writes elsewhere.
  */
+#include "ztdp_msg.h"
 #include "ztdp_state.h"
 
 #include <dirent.h>
@@ -54,37 +55,7 @@ struct state_file {
 	size_t max;
 };
 
-static void state_log(const struct ztdp_state *st, int level,
-		      const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
 
-static void state_log(const struct ztdp_state *st, int level,
-		      const char *fmt, ...)
-{
-	char msg[512];
-	va_list ap;
-
-	if (st == NULL || st->log == NULL)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	st->log(st->log_ctx, level, msg);
-}
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 static int state_file_of(enum ztdp_state_kind kind, uint64_t id,
 			 struct state_file *f)
@@ -366,7 +337,7 @@ static void remove_stale_tmp(struct ztdp_state *st, int dfd)
 			continue;
 		if (unlinkat(dfd, de->d_name, 0) == 0) {
 			st->stale_removed++;
-			state_log(st, LOG_INFO, "removed stale temporary file %s/%s",
+			ztdp_logf(st->log, st->log_ctx, LOG_INFO, "removed stale temporary file %s/%s",
 				  st->dir, de->d_name);
 		}
 	}
@@ -379,14 +350,14 @@ static int open_subdir(struct ztdp_state *st, enum state_subdir sd,
 	const char *name = subdir_names[sd];
 
 	if (mkdirat(st->dfd[SUBDIR_ROOT], name, 0700) != 0 && errno != EEXIST) {
-		set_err(err, errlen, "cannot create %s/%s: %s", st->dir, name,
+		ztdp_set_err(err, errlen, "cannot create %s/%s: %s", st->dir, name,
 			strerror(errno));
 		return -1;
 	}
 	st->dfd[sd] = openat(st->dfd[SUBDIR_ROOT], name,
 			     O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
 	if (st->dfd[sd] < 0) {
-		set_err(err, errlen, "cannot open %s/%s: %s", st->dir, name,
+		ztdp_set_err(err, errlen, "cannot open %s/%s: %s", st->dir, name,
 			strerror(errno));
 		return -1;
 	}
@@ -403,12 +374,12 @@ int ztdp_state_open(struct ztdp_state **out, const char *dir,
 	if (dir == NULL)
 		dir = ZTDP_STATE_DEFAULT_DIR;
 	if (*dir == '\0') {
-		set_err(err, errlen, "empty state directory name");
+		ztdp_set_err(err, errlen, "empty state directory name");
 		return -1;
 	}
 	st = calloc(1, sizeof(*st));
 	if (st == NULL) {
-		set_err(err, errlen, "out of memory");
+		ztdp_set_err(err, errlen, "out of memory");
 		return -1;
 	}
 	for (int i = 0; i < SUBDIR_COUNT; i++)
@@ -418,34 +389,34 @@ int ztdp_state_open(struct ztdp_state **out, const char *dir,
 	st->log_ctx = log_ctx;
 	st->dir = strdup(dir);
 	if (st->dir == NULL) {
-		set_err(err, errlen, "out of memory");
+		ztdp_set_err(err, errlen, "out of memory");
 		goto fail;
 	}
 	if (mkdir(dir, 0700) == 0) {
-		state_log(st, LOG_NOTICE, "created state directory %s", dir);
+		ztdp_logf(st->log, st->log_ctx, LOG_NOTICE, "created state directory %s", dir);
 	} else if (errno != EEXIST) {
-		set_err(err, errlen, "cannot create state directory %s: %s", dir,
+		ztdp_set_err(err, errlen, "cannot create state directory %s: %s", dir,
 			strerror(errno));
 		goto fail;
 	}
 	st->dfd[SUBDIR_ROOT] = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (st->dfd[SUBDIR_ROOT] < 0) {
-		set_err(err, errlen, "cannot open state directory %s: %s", dir,
+		ztdp_set_err(err, errlen, "cannot open state directory %s: %s", dir,
 			errno == ENOTDIR ? "not a directory" : strerror(errno));
 		goto fail;
 	}
 	st->lockfd = openat(st->dfd[SUBDIR_ROOT], "lock",
 			    O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (st->lockfd < 0) {
-		set_err(err, errlen, "cannot open %s/lock: %s", dir, strerror(errno));
+		ztdp_set_err(err, errlen, "cannot open %s/lock: %s", dir, strerror(errno));
 		goto fail;
 	}
 	if (flock(st->lockfd, LOCK_EX | LOCK_NB) != 0) {
 		if (errno == EWOULDBLOCK)
-			set_err(err, errlen,
+			ztdp_set_err(err, errlen,
 				"state directory %s is in use by another process", dir);
 		else
-			set_err(err, errlen, "cannot lock %s/lock: %s", dir,
+			ztdp_set_err(err, errlen, "cannot lock %s/lock: %s", dir,
 				strerror(errno));
 		goto fail;
 	}
@@ -494,7 +465,7 @@ int ztdp_state_put(void *ctx, enum ztdp_state_kind kind, uint64_t id,
 	int dfd, saved;
 
 	if (state_file_of(kind, id, &f) != 0) {
-		state_log(st, LOG_ERR, "state_put: bad kind %d or id %" PRIx64,
+		ztdp_logf(st->log, st->log_ctx, LOG_ERR, "state_put: bad kind %d or id %" PRIx64,
 			  (int)kind, id);
 		return -1;
 	}
@@ -505,21 +476,21 @@ int ztdp_state_put(void *ctx, enum ztdp_state_kind kind, uint64_t id,
 			if (errno == ENOENT)
 				return 0;
 			saved = errno;
-			state_log(st, LOG_ERR, "cannot delete %s/%s: %s", st->dir,
+			ztdp_logf(st->log, st->log_ctx, LOG_ERR, "cannot delete %s/%s: %s", st->dir,
 				  rel, strerror(errno));
 			errno = saved;
 			return -1;
 		}
 		if (fsync(dfd) != 0) {
 			saved = errno;
-			state_log(st, LOG_WARNING, "cannot fsync %s after deleting %s: %s",
+			ztdp_logf(st->log, st->log_ctx, LOG_WARNING, "cannot fsync %s after deleting %s: %s",
 				  st->dir, rel, strerror(errno));
 			errno = saved;
 		}
 		return 0;
 	}
 	if (len > f.max) {
-		state_log(st, LOG_ERR,
+		ztdp_logf(st->log, st->log_ctx, LOG_ERR,
 			  "not writing %s/%s: %zu bytes, more than the %zu allowed",
 			  st->dir, rel, len, f.max);
 		errno = EFBIG;
@@ -527,7 +498,7 @@ int ztdp_state_put(void *ctx, enum ztdp_state_kind kind, uint64_t id,
 	}
 	if (write_atomic_at(dfd, f.name, data, len, f.mode, &st->tmp_seq) != 0) {
 		saved = errno;
-		state_log(st, LOG_ERR, "cannot write %s/%s: %s", st->dir, rel,
+		ztdp_logf(st->log, st->log_ctx, LOG_ERR, "cannot write %s/%s: %s", st->dir, rel,
 			  strerror(errno));
 		errno = saved;
 		return -1;
@@ -552,11 +523,11 @@ ssize_t ztdp_state_get(void *ctx, enum ztdp_state_kind kind, uint64_t id,
 	saved = errno;
 	ztdp_state_relpath(kind, id, rel, sizeof(rel));
 	if (saved == EFBIG)
-		state_log(st, LOG_WARNING,
+		ztdp_logf(st->log, st->log_ctx, LOG_WARNING,
 			  "ignoring %s/%s: larger than the %zu bytes allowed",
 			  st->dir, rel, cap < f.max ? cap : f.max);
 	else
-		state_log(st, LOG_WARNING, "cannot read %s/%s: %s", st->dir, rel,
+		ztdp_logf(st->log, st->log_ctx, LOG_WARNING, "cannot read %s/%s: %s", st->dir, rel,
 			  state_strerror(saved));
 	errno = saved;
 	return -1;
@@ -657,24 +628,24 @@ static int create_identity(struct ztdp_state *st, struct ztdp_identity *id,
 	int len, rc = -1;
 
 	if (ztdp_identity_generate(id) != 0) {
-		set_err(err, errlen, "cannot generate an identity (out of memory?)");
+		ztdp_set_err(err, errlen, "cannot generate an identity (out of memory?)");
 		return -1;
 	}
 	len = ztdp_identity_to_string(id, true, text, sizeof(text));
 	if (len < 0 || ztdp_state_put(st, ZTDP_STATE_IDENTITY_SECRET, 0, text,
 				      (size_t)len) != 0) {
-		set_err(err, errlen, "cannot write %s/identity.secret: %s", st->dir,
+		ztdp_set_err(err, errlen, "cannot write %s/identity.secret: %s", st->dir,
 			strerror(errno));
 		goto out;
 	}
 	len = ztdp_identity_to_string(id, false, text, sizeof(text));
 	if (len < 0 || ztdp_state_put(st, ZTDP_STATE_IDENTITY_PUBLIC, 0, text,
 				      (size_t)len) != 0) {
-		set_err(err, errlen, "cannot write %s/identity.public: %s", st->dir,
+		ztdp_set_err(err, errlen, "cannot write %s/identity.public: %s", st->dir,
 			strerror(errno));
 		goto out;
 	}
-	state_log(st, LOG_NOTICE, "generated identity %010" PRIx64 " in %s",
+	ztdp_logf(st->log, st->log_ctx, LOG_NOTICE, "generated identity %010" PRIx64 " in %s",
 		  id->address, st->dir);
 	rc = 0;
 out:
@@ -706,7 +677,7 @@ static void sync_identity_public(struct ztdp_state *st,
 			return;
 	}
 	if (ztdp_state_put(st, ZTDP_STATE_IDENTITY_PUBLIC, 0, want, (size_t)wlen) == 0)
-		state_log(st, LOG_NOTICE, "rewrote %s/identity.public from identity.secret",
+		ztdp_logf(st->log, st->log_ctx, LOG_NOTICE, "rewrote %s/identity.public from identity.secret",
 			  st->dir);
 }
 
@@ -733,7 +704,7 @@ int ztdp_state_load_or_create_identity(struct ztdp_state *st,
 		return 0;
 	}
 	if (n < 0) {
-		set_err(err, errlen, "cannot read %s/identity.secret: %s%s", st->dir,
+		ztdp_set_err(err, errlen, "cannot read %s/identity.secret: %s%s", st->dir,
 			errno == EFBIG ? "larger than any identity" : state_strerror(errno),
 			errno == EFBIG ? "; not overwriting it, move it away to generate a new identity" : "");
 		return -1;
@@ -761,7 +732,7 @@ int ztdp_state_load_or_create_identity(struct ztdp_state *st,
 	if (fstatat(st->dfd[SUBDIR_ROOT], "identity.secret", &sb,
 		    AT_SYMLINK_NOFOLLOW) == 0 && (sb.st_mode & 077) != 0) {
 		if (fchmodat(st->dfd[SUBDIR_ROOT], "identity.secret", 0600, 0) == 0)
-			state_log(st, LOG_WARNING,
+			ztdp_logf(st->log, st->log_ctx, LOG_WARNING,
 				  "%s/identity.secret was mode %04o; set it to 0600",
 				  st->dir, (unsigned int)(sb.st_mode & 07777));
 	}
@@ -769,7 +740,7 @@ int ztdp_state_load_or_create_identity(struct ztdp_state *st,
 	rc = 0;
 	goto out;
 corrupt:
-	set_err(err, errlen,
+	ztdp_set_err(err, errlen,
 		"%s/identity.secret is corrupt (%s); not overwriting it: move it "
 		"away to generate a new identity, or restore a backup",
 		st->dir, why);

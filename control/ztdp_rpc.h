@@ -190,8 +190,10 @@ struct ztdp_rpc_node_ctx {
 	/* Shown by node_status under config.settings; may be 0 / NULL. */
 	uint16_t primary_port;
 	const char *home_dir;
-	/* portDeviceName of every network (listnetworks' <dev>); NULL = "-". */
-	const char *port_device_name;
+	/* A network's portDeviceName (listnetworks' <dev>), or NULL for "-";
+	 * the callback may be NULL. */
+	const char *(*device_name)(void *device_ctx, uint64_t nwid);
+	void *device_ctx;
 	/* Optional: the RPC server, whose counters `stats` then includes. */
 	const struct ztdp_rpc_server *rpc;
 };

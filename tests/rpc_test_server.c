@@ -49,6 +49,14 @@ struct node_ctx {
 	struct ztdp_state *st;
 };
 
+
+/* Every network's device is the one name the test gives. */
+static const char *fixed_device_name(void *ctx, uint64_t nwid)
+{
+	(void)nwid;
+	return ctx;
+}
+
 static struct {
 	struct ztdp_node *node[2];
 	struct ztdp_inetaddr addr[2];	/* underlay address of each */
@@ -258,7 +266,8 @@ int main(int argc, char **argv)
 	rpc_ctx.now = rpc_now;
 	rpc_ctx.primary_port = 9993;
 	rpc_ctx.home_dir = argv[1];
-	rpc_ctx.port_device_name = argv[3];
+	rpc_ctx.device_name = fixed_device_name;
+	rpc_ctx.device_ctx = argv[3];
 	rpc_ctx.rpc = srv;
 	if (ztdp_rpc_register_node_methods(srv, &rpc_ctx) != 0 ||
 	    ztdp_rpc_register_controller_methods(srv, &rpc_ctx) != 0 ||

@@ -205,6 +205,8 @@ for cmd in /ztdp/stats /ztdp/drops /ztdp/peers /ztdp/networks; do
 done
 check "dataplane counted replies on the wire" \
 	wait_counter_at_least /ztdp/stats dataplane.ul_tx 4
+check "the control thread runs its passes over the dataplane's tables" \
+	wait_counter_at_least /ztdp/stats publish.passes 2
 ADDR1=$(node_address)
 check "JSON-RPC info over the socket gives an address ($ADDR1)" \
 	grep -Eqx '[0-9a-f]{10}' <<<"$ADDR1"

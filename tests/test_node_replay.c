@@ -26,6 +26,7 @@
 
 #include "test_util.h"
 #include "verbs_capture.h"
+#include "ztdp_armor.h"
 #include "ztdp_buf.h"
 #include "ztdp_crypto.h"
 #include "ztdp_mac.h"
@@ -286,7 +287,49 @@ static bool tap_has(const struct rec *tap, size_t ntap, const struct delivered *
 	return false;
 }
 
-static void test_replay_member_a(void **state)
+/* Offer one recorded datagram the way the appliance would: with
+ * fastpath, a whole packet from a peer the node published is dearmored
+ * here with the published key (as the dataplane does) and handed over
+ * with ztdp_node_process_plain, and a HELLO with ztdp_node_process_packet;
+ * everything else (and everything without fastpath) goes to
+ * ztdp_node_process_wire. Returns 1 when it took the plain path. */
+static int offer(struct ztdp_node *node, uint64_t now, const struct ztdp_inetaddr *from,
+		 const uint8_t *data, size_t len, bool fastpath, unsigned int *as_packet)
+{
+	static struct ztdp_node_fastpath_peer fp[16];
+	uint8_t pkt[ZTDP_MAX_PACKET_LEN];
+	unsigned int n;
+
+	if (!fastpath || ztdp_dgram_classify(data, len) != ZTDP_DGRAM_PACKET ||
+	    ztdp_packet_is_fragmented(data)) {
+		ztdp_node_process_wire(node, now, from, data, len);
+		return 0;
+	}
+	if (ztdp_packet_cipher(data) == ZTDP_CIPHER_POLY1305_NONE) {
+		ztdp_node_process_packet(node, now, from, data, len);
+		(*as_packet)++;
+		return 0;
+	}
+	n = ztdp_node_fastpath_peers(node, now, fp, 16);
+	for (unsigned int i = 0; i < n && i < 16; i++) {
+		struct ztdp_peer_key k;
+		int rc;
+
+		if (fp[i].address != ztdp_packet_source(data))
+			continue;
+		memcpy(pkt, data, len);
+		assert_int_equal(ztdp_peer_key_init(&k, fp[i].key), 0);
+		rc = ztdp_dearmor(&k, pkt, len);
+		ztdp_peer_key_clear(&k);
+		assert_true(rc > 0);
+		ztdp_node_process_plain(node, now, from, pkt, len);
+		return 1;
+	}
+	ztdp_node_process_wire(node, now, from, data, len);
+	return 0;
+}
+
+static void replay_member_a(bool fastpath)
 {
 	struct ztdp_identity id;
 	struct ztdp_network_info ni;
@@ -303,9 +346,8 @@ static void test_replay_member_a(void **state)
 	char *text, addr[64], why[256];
 	const char *bad;
 	uint64_t next_tick;
-	unsigned int to_a = 0;
+	unsigned int to_a = 0, plain = 0, as_packet = 0;
 
-	(void)state;
 	memset(&c, 0, sizeof(c));
 	c.verbose = getenv("ZTDP_TEST_VERBOSE") != NULL;
 	c.got = calloc(64, sizeof(*c.got));
@@ -363,7 +405,8 @@ static void test_replay_member_a(void **state)
 		if (r->dst_ip != A_IP)
 			continue;
 		ztdp_inetaddr_set_v4(&from, r->src_ip, r->src_port);
-		ztdp_node_process_wire(node, c.now, &from, r->data, r->len);
+		plain += (unsigned int)offer(node, c.now, &from, r->data, r->len, fastpath,
+					     &as_packet);
 		to_a++;
 	}
 	ztdp_node_tick(node, c.now);
@@ -374,6 +417,13 @@ static void test_replay_member_a(void **state)
 			if (ztdp_node_drop_count(node, i))
 				fprintf(stderr, "drop %s %llu\n", ztdp_node_drop_id(i),
 					(unsigned long long)ztdp_node_drop_count(node, i));
+	if (fastpath) {
+		/* b's FRAMEs and the HELLOs took the appliance's entries. */
+		print_message("fast path: %u dearmored outside the node, %u HELLOs as packets\n",
+			      plain, as_packet);
+		assert_true(plain >= 20);
+		assert_true(as_packet >= 1);
+	}
 	print_message("%u datagrams to a; %llu packets authenticated, %llu dropped, "
 		      "%u frames delivered, %u sent\n", to_a,
 		      (unsigned long long)st.rx_packets, (unsigned long long)st.rx_dropped,
@@ -489,10 +539,25 @@ static void test_replay_member_a(void **state)
 	ztdp_identity_clear(&id);
 }
 
+static void test_replay_member_a(void **state)
+{
+	(void)state;
+	replay_member_a(false);
+}
+
+/* The same capture through the entries the appliance uses when its
+ * dataplane already reassembled or dearmored a packet. */
+static void test_replay_member_a_fastpath(void **state)
+{
+	(void)state;
+	replay_member_a(true);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_replay_member_a),
+		cmocka_unit_test(test_replay_member_a_fastpath),
 	};
 
 	if (ztdp_crypto_init(NULL) != 0) {

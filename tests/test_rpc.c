@@ -41,6 +41,14 @@ struct fx {
 	uint64_t now;
 };
 
+
+/* Every network's device is the one name the test gives. */
+static const char *fixed_device_name(void *ctx, uint64_t nwid)
+{
+	(void)nwid;
+	return ctx;
+}
+
 static uint64_t test_now(void *ctx)
 {
 	return ((struct fx *)ctx)->now;
@@ -61,7 +69,8 @@ static int open_server(struct fx *f, const struct ztdp_rpc_config *extra)
 	f->nctx.now_ctx = f;
 	f->nctx.primary_port = 9993;
 	f->nctx.home_dir = f->dir;
-	f->nctx.port_device_name = "zt2j3drrkt";
+	f->nctx.device_name = fixed_device_name;
+	f->nctx.device_ctx = (void *)"zt2j3drrkt";
 	f->nctx.rpc = f->srv;
 	f->now = RPC_FAKE_CLOCK + 1;
 	assert_int_equal(ztdp_rpc_register_node_methods(f->srv, &f->nctx), 0);

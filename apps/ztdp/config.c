@@ -63,7 +63,7 @@ void ztdp_config_usage(FILE *out)
 		"                         (e.g. vdev:net_vhost0,iface=/run/vm0.sock) or none\n"
 		"  --no-manage-addresses  leave TAP addresses, routes and MTU to the user\n"
 		"  --busy-poll            never sleep when idle (default: back off)\n"
-		"  --idle-sleep-max US    longest idle sleep of the worker (default %u)\n"
+		"  --idle-sleep-max US    longest idle sleep of a data lcore (default %u)\n"
 		"  --log-level LEVEL      error, warning, notice, info or debug (default info)\n"
 		"  --help, --version\n",
 		ZTDP_DEFAULT_IDLE_SLEEP_MAX_US);

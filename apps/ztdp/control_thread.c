@@ -79,7 +79,6 @@ struct ztdp_control {
 	unsigned int l2_count;
 	uint64_t nwids[ZTDP_MAX_JOIN];	/* of l2[], the dataplane's networks */
 	struct ztdp_publish *pub;
-	bool nets_dirty;		/* a network changed before attach */
 
 	/* Telemetry's snapshot requests (see ztdp_control_snapshot). */
 	pthread_mutex_t snap_lock;
@@ -421,6 +420,11 @@ const struct ztdp_control_stats *ztdp_control_stats(const struct ztdp_control *c
 	return &ctl->stats;
 }
 
+const struct ztdp_publish_stats *ztdp_control_publish_stats(const struct ztdp_control *ctl)
+{
+	return ctl->pub != NULL ? ztdp_publish_stats(ctl->pub) : NULL;
+}
+
 uint64_t ztdp_control_address(const struct ztdp_control *ctl)
 {
 	return ctl->identity.address;
@@ -520,10 +524,8 @@ static void network_changed_cb(void *ctx, uint64_t nwid,
 		ztdp_log(5, "network %016" PRIx64 " \"%s\": %s, MTU %u, %u address(es), %u route(s)",
 			 nwid, ni.name, ztdp_network_status_name(ni.status), ni.mtu,
 			 ni.assigned_count, ni.route_count);
-	if (ctl->dp == NULL) {
-		ctl->nets_dirty = true;		/* applied at attach */
-		return;
-	}
+	if (ctl->dp == NULL)
+		return;		/* ztdp_control_attach applies what the node has */
 	if (l2_by_nwid(ctl, nwid) == NULL && nc != NULL)
 		ztdp_log(4, "network %016" PRIx64 " has no L2 port (joined after start-up; "
 			 "restart ztdp, or give --l2 %016" PRIx64 "=..., to attach one)", nwid, nwid);
@@ -567,6 +569,16 @@ static void frame_deliver_cb(void *ctx, uint64_t nwid, uint64_t src_mac, uint64_
 	ztdp_dp_meta(m)->port = l2->port_id;
 	if (to_dp(ctl, m) == 0)
 		ctl->stats.l2_delivered++;
+}
+
+/* listnetworks' <dev>: the kernel interface, else the DPDK device. */
+static const char *device_name_cb(void *ctx, uint64_t nwid)
+{
+	const struct ztdp_l2 *l2 = l2_by_nwid(ctx, nwid);
+
+	if (l2 == NULL)
+		return NULL;
+	return l2->is_tap ? l2->ifname : l2->devname;
 }
 
 /* publish.c's next hop: the MAC of the neighbour towards `to`. */
@@ -618,7 +630,6 @@ int ztdp_control_attach(struct ztdp_control *ctl, struct ztdp_dp *dp, struct ztd
 		if (nc != NULL)
 			apply_network(ctl, l2[i].nwid, nc);
 	}
-	ctl->nets_dirty = false;
 	return 0;
 }
 
@@ -797,6 +808,8 @@ int ztdp_control_open(struct ztdp_control **out,
 	ctl->rpc_ctx.primary_port = cfg->primary_port;
 	ctl->rpc_ctx.home_dir = ztdp_state_dir(ctl->state);
 	ctl->rpc_ctx.rpc = ctl->rpc;
+	ctl->rpc_ctx.device_name = device_name_cb;
+	ctl->rpc_ctx.device_ctx = ctl;
 	if (ztdp_rpc_register_node_methods(ctl->rpc, &ctl->rpc_ctx) < 0 ||
 	    ztdp_rpc_register_controller_methods(ctl->rpc, &ctl->rpc_ctx) < 0) {
 		snprintf(err, errlen, "cannot register the JSON-RPC methods");

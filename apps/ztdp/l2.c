@@ -33,6 +33,7 @@
 
 #include "ztdp_app.h"
 #include "ztdp_dp.h"
+#include "ztdp_mac.h"
 
 #define ERR(...) do { snprintf(err, errlen, __VA_ARGS__); goto fail; } while (0)
 
@@ -225,14 +226,6 @@ static int link_prepare(const char *name, unsigned int mtu)
 
 /* ---- Opening ------------------------------------------------------------------- */
 
-static void mac_text(uint64_t mac, char *buf, size_t len)
-{
-	snprintf(buf, len, "%02x:%02x:%02x:%02x:%02x:%02x",
-		 (unsigned int)(mac >> 40) & 0xff, (unsigned int)(mac >> 32) & 0xff,
-		 (unsigned int)(mac >> 24) & 0xff, (unsigned int)(mac >> 16) & 0xff,
-		 (unsigned int)(mac >> 8) & 0xff, (unsigned int)mac & 0xff);
-}
-
 /* Make a vdev from "name,args" and find its port. */
 static int probe_vdev(struct ztdp_l2 *l2, const char *devargs, char *err, size_t errlen)
 {
@@ -248,7 +241,6 @@ static int probe_vdev(struct ztdp_l2 *l2, const char *devargs, char *err, size_t
 	if (rc != 0)
 		ERR("network %016" PRIx64 ": cannot create %s: %s", l2->nwid, devargs,
 		    rte_strerror(rc < 0 ? -rc : rc));
-	(void)comma;
 	l2->created = true;
 	if (rte_eth_dev_get_port_by_name(l2->devname, &l2->port_id) != 0)
 		ERR("network %016" PRIx64 ": %s made no ethdev port", l2->nwid, l2->devname);
@@ -309,7 +301,7 @@ int ztdp_l2_open(struct ztdp_l2 *l2, const struct ztdp_l2_spec *spec, uint64_t m
 		else
 			snprintf(l2->ifname, sizeof(l2->ifname), "zt%010" PRIx64,
 				 (uint64_t)(spec->nwid & 0xffffffffffULL));
-		mac_text(mac, mtext, sizeof(mtext));
+		ztdp_mac_format(mac, mtext, sizeof(mtext));
 		snprintf(devargs, sizeof(devargs), "net_tap_ztdp%u,iface=%s,mac=%s", index,
 			 l2->ifname, mtext);
 		l2->is_tap = true;

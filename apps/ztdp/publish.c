@@ -25,33 +25,37 @@
 #include "ztdp_dp.h"
 
 #define PUB_MAX_PEERS		1024
-#define PUB_MAX_GROUPS		512
+#define PUB_MAX_SUBS		4096	/* the node's own bound (ZN_MAX_MC_SUBS) */
 /* Fast-path activity is read this often (its stamps have 1 s resolution). */
 #define PUB_ACTIVITY_MS		1000
 
 struct pub_peer {
 	uint64_t address;
-	struct ztdp_dp_peer_conf conf;
+	struct ztdp_dp_peer_conf conf;	/* conf.key NULL: the key is below */
 	uint8_t key[48];
-	uint64_t gates;			/* bit per publish network index */
+	uint64_t gates;			/* bit per network index */
 	uint64_t last_rx, last_tx;	/* fast-path stamps already reported */
-	bool seen;			/* in this pass's node list */
 };
 
-struct pub_group {
+/* One subscription as the node lists it; sorted, runs of equal (nwid,
+ * group) are one group's members. */
+struct pub_sub {
 	uint64_t nwid;
-	struct ztdp_mcast_group g;
-	unsigned int n;
-	uint64_t members[ZTDP_DP_MAX_GROUP_MEMBERS];
+	uint64_t mac;
+	uint32_t adi;
+	uint64_t member;
 };
 
 struct ztdp_publish {
 	struct ztdp_publish_env env;
+	/* Published peers, sorted by address; rebuilt into `next` each pass
+	 * by merging with the node's list (also sorted), then swapped. */
 	unsigned int npeers;
-	struct pub_peer *peers;			/* PUB_MAX_PEERS */
+	struct pub_peer *peers, *next;		/* PUB_MAX_PEERS each */
 	struct ztdp_node_fastpath_peer *scratch;	/* PUB_MAX_PEERS */
-	unsigned int ngroups, nnew;
-	struct pub_group *groups, *fresh;	/* PUB_MAX_GROUPS each */
+	/* Published subscriptions, sorted; the same merge. */
+	unsigned int nsubs, nfresh;
+	struct pub_sub *subs, *fresh;		/* PUB_MAX_SUBS each */
 	uint64_t next_activity;
 	struct ztdp_publish_stats stats;
 };
@@ -65,10 +69,12 @@ int ztdp_publish_create(struct ztdp_publish **out, const struct ztdp_publish_env
 		return -1;
 	p->env = *env;
 	p->peers = calloc(PUB_MAX_PEERS, sizeof(*p->peers));
+	p->next = calloc(PUB_MAX_PEERS, sizeof(*p->next));
 	p->scratch = calloc(PUB_MAX_PEERS, sizeof(*p->scratch));
-	p->groups = calloc(PUB_MAX_GROUPS, sizeof(*p->groups));
-	p->fresh = calloc(PUB_MAX_GROUPS, sizeof(*p->fresh));
-	if (p->peers == NULL || p->scratch == NULL || p->groups == NULL || p->fresh == NULL) {
+	p->subs = calloc(PUB_MAX_SUBS, sizeof(*p->subs));
+	p->fresh = calloc(PUB_MAX_SUBS, sizeof(*p->fresh));
+	if (p->peers == NULL || p->next == NULL || p->scratch == NULL || p->subs == NULL ||
+	    p->fresh == NULL) {
 		ztdp_publish_destroy(p);
 		return -1;
 	}
@@ -80,13 +86,17 @@ void ztdp_publish_destroy(struct ztdp_publish *p)
 {
 	if (p == NULL)
 		return;
+	/* Keys. */
 	if (p->peers != NULL)
 		sodium_memzero(p->peers, PUB_MAX_PEERS * sizeof(*p->peers));
+	if (p->next != NULL)
+		sodium_memzero(p->next, PUB_MAX_PEERS * sizeof(*p->next));
 	if (p->scratch != NULL)
 		sodium_memzero(p->scratch, PUB_MAX_PEERS * sizeof(*p->scratch));
 	free(p->peers);
+	free(p->next);
 	free(p->scratch);
-	free(p->groups);
+	free(p->subs);
 	free(p->fresh);
 	free(p);
 }
@@ -96,12 +106,17 @@ const struct ztdp_publish_stats *ztdp_publish_stats(const struct ztdp_publish *p
 	return &p->stats;
 }
 
-static struct pub_peer *find_peer(struct ztdp_publish *p, uint64_t address)
+/* ---- Peers and gates ----------------------------------------------------------- */
+
+static int cmp_u64(uint64_t a, uint64_t b)
 {
-	for (unsigned int i = 0; i < p->npeers; i++)
-		if (p->peers[i].address == address)
-			return &p->peers[i];
-	return NULL;
+	return a < b ? -1 : a > b;
+}
+
+static int cmp_fastpath_peer(const void *a, const void *b)
+{
+	return cmp_u64(((const struct ztdp_node_fastpath_peer *)a)->address,
+		       ((const struct ztdp_node_fastpath_peer *)b)->address);
 }
 
 static bool conf_equal(const struct pub_peer *a, const struct ztdp_dp_peer_conf *c,
@@ -130,131 +145,178 @@ static void publish_gates(struct ztdp_publish *p, struct pub_peer *pp, bool fres
 	}
 }
 
-static void publish_peers(struct ztdp_publish *p, uint64_t now)
+/* One peer the node lists; old is what was published for it, or NULL.
+ * Returns false when it stays unpublished. */
+static bool publish_peer(struct ztdp_publish *p, const struct ztdp_node_fastpath_peer *f,
+			 const struct pub_peer *old, struct pub_peer *out)
 {
 	const struct ztdp_publish_env *e = &p->env;
-	unsigned int n = ztdp_node_fastpath_peers(e->node, now, p->scratch, PUB_MAX_PEERS);
+	struct ztdp_dp_peer_conf c;
+
+	memset(&c, 0, sizeof(c));
+	c.address = f->address;
+	c.suite = f->suite;
+	c.to = f->to;
+	/* No next hop yet: the callee asks; the old route stays meanwhile,
+	 * and a new peer stays the node's. */
+	if (e->next_hop_mac(e->ctx, &f->to, c.next_hop_mac) < 0) {
+		if (old != NULL)
+			*out = *old;
+		return old != NULL;
+	}
+	if (old != NULL && conf_equal(old, &c, f->key)) {
+		*out = *old;
+	} else {
+		c.key = f->key;
+		if (ztdp_dp_peer_upsert(e->dp, &c) < 0) {
+			p->stats.peer_write_failures++;
+			if (old != NULL)
+				*out = *old;
+			return old != NULL;
+		}
+		p->stats.peer_writes++;
+		if (old != NULL) {
+			*out = *old;
+		} else {
+			memset(out, 0, sizeof(*out));
+			out->address = f->address;
+		}
+		out->conf = c;
+		out->conf.key = NULL;
+		memcpy(out->key, f->key, sizeof(out->key));
+	}
+	publish_gates(p, out, old == NULL);
+	return true;
+}
+
+static void unpublish_peer(struct ztdp_publish *p, const struct pub_peer *old)
+{
+	(void)ztdp_dp_peer_remove(p->env.dp, old->address);
+	p->stats.peer_removals++;
+}
+
+static void publish_peers(struct ztdp_publish *p, uint64_t now)
+{
+	unsigned int n = ztdp_node_fastpath_peers(p->env.node, now, p->scratch, PUB_MAX_PEERS);
+	unsigned int i = 0, j = 0, k = 0;
+	struct pub_peer *tmp;
 
 	if (n > PUB_MAX_PEERS)
 		n = PUB_MAX_PEERS;
-	for (unsigned int i = 0; i < p->npeers; i++)
-		p->peers[i].seen = false;
-	for (unsigned int i = 0; i < n; i++) {
-		const struct ztdp_node_fastpath_peer *f = &p->scratch[i];
-		struct pub_peer *pp = find_peer(p, f->address);
-		struct ztdp_dp_peer_conf c;
-		bool fresh = pp == NULL;
+	qsort(p->scratch, n, sizeof(*p->scratch), cmp_fastpath_peer);
+	/* Merge the node's list (i) with what is published (j). */
+	while (i < n || j < p->npeers) {
+		int c = i == n ? 1 : j == p->npeers ? -1 :
+			cmp_u64(p->scratch[i].address, p->peers[j].address);
 
-		memset(&c, 0, sizeof(c));
-		c.address = f->address;
-		c.suite = f->suite;
-		c.to = f->to;
-		c.mtu = 0;
-		/* No next hop yet: ask, and leave the peer to the node. */
-		if (e->next_hop_mac(e->ctx, &f->to, c.next_hop_mac) < 0) {
-			if (pp != NULL)
-				pp->seen = true;	/* keep the old route meanwhile */
+		if (c > 0) {
+			unpublish_peer(p, &p->peers[j++]);
 			continue;
 		}
-		if (pp == NULL) {
-			if (p->npeers == PUB_MAX_PEERS)
-				continue;
-			pp = &p->peers[p->npeers++];
-			memset(pp, 0, sizeof(*pp));
-			pp->address = f->address;
-		}
-		pp->seen = true;
-		if (fresh || !conf_equal(pp, &c, f->key)) {
-			c.key = f->key;
-			if (ztdp_dp_peer_upsert(e->dp, &c) < 0) {
-				p->stats.peer_write_failures++;
-				if (fresh)
-					p->npeers--;
-				continue;
-			}
-			pp->conf = c;
-			pp->conf.key = NULL;
-			memcpy(pp->key, f->key, 48);
-			p->stats.peer_writes++;
-		}
-		publish_gates(p, pp, fresh);
+		if (publish_peer(p, &p->scratch[i], c == 0 ? &p->peers[j] : NULL, &p->next[k]))
+			k++;
+		i++;
+		j += c == 0;
 	}
-	/* Peers the node dropped leave the fast path too. */
-	for (unsigned int i = 0; i < p->npeers;) {
-		if (p->peers[i].seen) {
-			i++;
-			continue;
-		}
-		(void)ztdp_dp_peer_remove(e->dp, p->peers[i].address);
-		p->stats.peer_removals++;
-		sodium_memzero(&p->peers[i], sizeof(p->peers[i]));
-		p->peers[i] = p->peers[--p->npeers];
-	}
+	sodium_memzero(p->peers, p->npeers * sizeof(*p->peers));
+	tmp = p->peers;
+	p->peers = p->next;
+	p->next = tmp;
+	p->npeers = k;
 }
 
 /* ---- Groups ---------------------------------------------------------------------- */
 
-static bool group_eq(const struct pub_group *a, uint64_t nwid, struct ztdp_mcast_group g)
+static int cmp_sub_group(const struct pub_sub *a, const struct pub_sub *b)
 {
-	return a->nwid == nwid && a->g.mac == g.mac && a->g.adi == g.adi;
+	int c = cmp_u64(a->nwid, b->nwid);
+
+	if (c == 0)
+		c = cmp_u64(a->mac, b->mac);
+	if (c == 0)
+		c = cmp_u64(a->adi, b->adi);
+	return c;
+}
+
+static int cmp_sub(const void *va, const void *vb)
+{
+	const struct pub_sub *a = va, *b = vb;
+	int c = cmp_sub_group(a, b);
+
+	return c != 0 ? c : cmp_u64(a->member, b->member);
 }
 
 static void collect_sub(void *ctx, uint64_t nwid, struct ztdp_mcast_group g, uint64_t member)
 {
 	struct ztdp_publish *p = ctx;
-	struct pub_group *pg = NULL;
 
-	for (unsigned int i = 0; i < p->nnew; i++)
-		if (group_eq(&p->fresh[i], nwid, g)) {
-			pg = &p->fresh[i];
-			break;
-		}
-	if (pg == NULL) {
-		if (p->nnew == PUB_MAX_GROUPS)
-			return;
-		pg = &p->fresh[p->nnew++];
-		pg->nwid = nwid;
-		pg->g = g;
-		pg->n = 0;
-	}
-	if (pg->n < ZTDP_DP_MAX_GROUP_MEMBERS)
-		pg->members[pg->n++] = member;
+	if (p->nfresh < PUB_MAX_SUBS)
+		p->fresh[p->nfresh++] = (struct pub_sub){ nwid, g.mac, g.adi, member };
+}
+
+/* The end of the run of subs[from..n) in the same group as subs[from]. */
+static unsigned int group_end(const struct pub_sub *subs, unsigned int n, unsigned int from)
+{
+	unsigned int to = from + 1;
+
+	while (to < n && cmp_sub_group(&subs[from], &subs[to]) == 0)
+		to++;
+	return to;
+}
+
+static bool same_members(const struct pub_sub *a, const struct pub_sub *b, unsigned int na,
+			 unsigned int nb)
+{
+	if (na != nb)
+		return false;
+	for (unsigned int x = 0; x < na; x++)
+		if (a[x].member != b[x].member)
+			return false;
+	return true;
 }
 
 static void publish_groups(struct ztdp_publish *p, uint64_t now)
 {
 	const struct ztdp_publish_env *e = &p->env;
-	struct pub_group *tmp;
+	uint64_t members[ZTDP_DP_MAX_GROUP_MEMBERS];
+	unsigned int i = 0, j = 0;
+	struct pub_sub *tmp;
 
-	p->nnew = 0;
+	p->nfresh = 0;
 	ztdp_node_fastpath_subscriptions(e->node, now, collect_sub, p);
-	for (unsigned int i = 0; i < p->nnew; i++) {
-		const struct pub_group *ng = &p->fresh[i];
-		const struct pub_group *old = NULL;
+	qsort(p->fresh, p->nfresh, sizeof(*p->fresh), cmp_sub);
+	/* Merge group runs: new (i), published (j). */
+	while (i < p->nfresh || j < p->nsubs) {
+		unsigned int ie = i < p->nfresh ? group_end(p->fresh, p->nfresh, i) : i;
+		unsigned int je = j < p->nsubs ? group_end(p->subs, p->nsubs, j) : j;
+		int c = i == p->nfresh ? 1 : j == p->nsubs ? -1 :
+			cmp_sub_group(&p->fresh[i], &p->subs[j]);
+		struct ztdp_mcast_group g;
 
-		for (unsigned int j = 0; j < p->ngroups; j++)
-			if (group_eq(&p->groups[j], ng->nwid, ng->g)) {
-				old = &p->groups[j];
-				break;
-			}
-		if (old != NULL && old->n == ng->n &&
-		    memcmp(old->members, ng->members, ng->n * sizeof(uint64_t)) == 0)
+		if (c > 0) {
+			g = (struct ztdp_mcast_group){ .mac = p->subs[j].mac, .adi = p->subs[j].adi };
+			if (ztdp_dp_group_remove(e->dp, p->subs[j].nwid, g) == 0)
+				p->stats.group_writes++;
+			j = je;
 			continue;
-		if (ztdp_dp_group_set(e->dp, ng->nwid, ng->g, ng->members, ng->n) == 0)
-			p->stats.group_writes++;
-	}
-	for (unsigned int j = 0; j < p->ngroups; j++) {
-		bool still = false;
+		}
+		if (c < 0 || !same_members(&p->fresh[i], &p->subs[j], ie - i, je - j)) {
+			unsigned int m = 0;
 
-		for (unsigned int i = 0; i < p->nnew && !still; i++)
-			still = group_eq(&p->fresh[i], p->groups[j].nwid, p->groups[j].g);
-		if (!still && ztdp_dp_group_remove(e->dp, p->groups[j].nwid, p->groups[j].g) == 0)
-			p->stats.group_writes++;
+			for (unsigned int x = i; x < ie && m < ZTDP_DP_MAX_GROUP_MEMBERS; x++)
+				members[m++] = p->fresh[x].member;
+			g = (struct ztdp_mcast_group){ .mac = p->fresh[i].mac, .adi = p->fresh[i].adi };
+			if (ztdp_dp_group_set(e->dp, p->fresh[i].nwid, g, members, m) == 0)
+				p->stats.group_writes++;
+		}
+		i = ie;
+		if (c == 0)
+			j = je;
 	}
-	tmp = p->groups;
-	p->groups = p->fresh;
+	tmp = p->subs;
+	p->subs = p->fresh;
 	p->fresh = tmp;
-	p->ngroups = p->nnew;
+	p->nsubs = p->nfresh;
 }
 
 /* ---- Activity --------------------------------------------------------------------- */
@@ -288,21 +350,4 @@ void ztdp_publish_run(struct ztdp_publish *p, uint64_t now, uint64_t mono)
 		p->next_activity = mono + PUB_ACTIVITY_MS;
 	}
 	p->stats.passes++;
-}
-
-void ztdp_publish_networks_changed(struct ztdp_publish *p, const uint64_t *nwids,
-				   unsigned int count)
-{
-	p->env.nwids = nwids;
-	p->env.nwid_count = count;
-	/* Gate bits are per network slot: work every one out again. */
-	for (unsigned int i = 0; i < p->npeers; i++) {
-		p->peers[i].gates = 0;
-		publish_gates(p, &p->peers[i], true);
-	}
-}
-
-unsigned int ztdp_publish_peer_count(const struct ztdp_publish *p)
-{
-	return p->npeers;
 }

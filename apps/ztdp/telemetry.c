@@ -27,6 +27,7 @@
 
 #include "ztdp_app.h"
 #include "ztdp_dp.h"
+#include "ztdp_mac.h"
 
 /* How long a telemetry call waits for the control thread. */
 #define SNAPSHOT_TIMEOUT_MS	500
@@ -79,6 +80,7 @@ static int cmd_stats(const char *cmd, const char *params, struct rte_tel_data *d
 {
 	struct ztdp_dp_stats w;
 	const struct ztdp_control_stats *c;
+	const struct ztdp_publish_stats *pub;
 	const struct ztdp_snapshot *snap;
 	struct rte_tel_data *t;
 	struct rte_eth_stats ps;
@@ -159,6 +161,18 @@ static int cmd_stats(const char *cmd, const char *params, struct rte_tel_data *d
 	}
 	add_container(d, "control", t);
 
+	pub = ztdp_control_publish_stats(src.ctl);
+	t = pub != NULL ? new_dict() : NULL;
+	if (t != NULL) {
+		rte_tel_data_add_dict_u64(t, "passes", pub->passes);
+		rte_tel_data_add_dict_u64(t, "peer_writes", pub->peer_writes);
+		rte_tel_data_add_dict_u64(t, "peer_removals", pub->peer_removals);
+		rte_tel_data_add_dict_u64(t, "peer_write_failures", pub->peer_write_failures);
+		rte_tel_data_add_dict_u64(t, "gate_writes", pub->gate_writes);
+		rte_tel_data_add_dict_u64(t, "group_writes", pub->group_writes);
+	}
+	add_container(d, "publish", t);
+
 	t = new_dict();
 	if (t != NULL && rte_eth_stats_get(src.port->port_id, &ps) == 0) {
 		char text[64];
@@ -234,6 +248,25 @@ static int cmd_drops(const char *cmd, const char *params, struct rte_tel_data *d
 	return 0;
 }
 
+/* The node's snapshot with src_lock held (release both with
+ * unlock_snapshot), or NULL with nothing held. */
+static const struct ztdp_snapshot *lock_snapshot(void)
+{
+	const struct ztdp_snapshot *snap;
+
+	pthread_mutex_lock(&src_lock);
+	snap = attached ? ztdp_control_snapshot(src.ctl, SNAPSHOT_TIMEOUT_MS) : NULL;
+	if (snap == NULL)
+		pthread_mutex_unlock(&src_lock);
+	return snap;
+}
+
+static void unlock_snapshot(void)
+{
+	ztdp_snapshot_release(src.ctl);
+	pthread_mutex_unlock(&src_lock);
+}
+
 static const char *path_text(const struct ztdp_path_info *p, char *buf, size_t n)
 {
 	if (ztdp_inetaddr_format(&p->addr, buf, n) < 0)
@@ -248,12 +281,9 @@ static int cmd_peers(const char *cmd, const char *params, struct rte_tel_data *d
 
 	(void)cmd;
 	(void)params;
-	pthread_mutex_lock(&src_lock);
-	snap = attached ? ztdp_control_snapshot(src.ctl, SNAPSHOT_TIMEOUT_MS) : NULL;
-	if (snap == NULL) {
-		pthread_mutex_unlock(&src_lock);
+	snap = lock_snapshot();
+	if (snap == NULL)
 		return not_ready(d, "control thread not answering");
-	}
 	rte_tel_data_start_dict(d);
 	n = RTE_MIN(snap->peer_count, (unsigned int)ZTDP_SNAPSHOT_PEERS);
 	n = RTE_MIN(n, (unsigned int)RTE_TEL_MAX_DICT_ENTRIES);
@@ -286,17 +316,8 @@ static int cmd_peers(const char *cmd, const char *params, struct rte_tel_data *d
 						  p->paths[best].last_receive);
 		add_container(d, key, t);
 	}
-	ztdp_snapshot_release(src.ctl);
-	pthread_mutex_unlock(&src_lock);
+	unlock_snapshot();
 	return 0;
-}
-
-static void format_mac(uint64_t mac, char *buf, size_t n)
-{
-	snprintf(buf, n, "%02x:%02x:%02x:%02x:%02x:%02x",
-		 (unsigned int)(mac >> 40) & 0xff, (unsigned int)(mac >> 32) & 0xff,
-		 (unsigned int)(mac >> 24) & 0xff, (unsigned int)(mac >> 16) & 0xff,
-		 (unsigned int)(mac >> 8) & 0xff, (unsigned int)mac & 0xff);
 }
 
 static int cmd_networks(const char *cmd, const char *params, struct rte_tel_data *d)
@@ -306,12 +327,9 @@ static int cmd_networks(const char *cmd, const char *params, struct rte_tel_data
 
 	(void)cmd;
 	(void)params;
-	pthread_mutex_lock(&src_lock);
-	snap = attached ? ztdp_control_snapshot(src.ctl, SNAPSHOT_TIMEOUT_MS) : NULL;
-	if (snap == NULL) {
-		pthread_mutex_unlock(&src_lock);
+	snap = lock_snapshot();
+	if (snap == NULL)
 		return not_ready(d, "control thread not answering");
-	}
 	rte_tel_data_start_dict(d);
 	n = RTE_MIN(snap->network_count, (unsigned int)ZTDP_SNAPSHOT_NETWORKS);
 	for (unsigned int i = 0; i < n; i++) {
@@ -326,7 +344,7 @@ static int cmd_networks(const char *cmd, const char *params, struct rte_tel_data
 		rte_tel_data_add_dict_string(t, "name", nw->name);
 		rte_tel_data_add_dict_string(t, "status", ztdp_network_status_name(nw->status));
 		rte_tel_data_add_dict_string(t, "type", nw->is_public ? "PUBLIC" : "PRIVATE");
-		format_mac(nw->mac, text, sizeof(text));
+		ztdp_mac_format(nw->mac, text, sizeof(text));
 		rte_tel_data_add_dict_string(t, "mac", text);
 		rte_tel_data_add_dict_u64(t, "mtu", nw->mtu);
 		rte_tel_data_add_dict_u64(t, "revision", nw->netconf_revision);
@@ -346,8 +364,7 @@ static int cmd_networks(const char *cmd, const char *params, struct rte_tel_data
 		rte_tel_data_add_dict_string(t, "assigned", text[0] ? text : "-");
 		add_container(d, key, t);
 	}
-	ztdp_snapshot_release(src.ctl);
-	pthread_mutex_unlock(&src_lock);
+	unlock_snapshot();
 	return 0;
 }
 

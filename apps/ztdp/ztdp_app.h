@@ -206,11 +206,7 @@ int ztdp_publish_create(struct ztdp_publish **out, const struct ztdp_publish_env
 void ztdp_publish_destroy(struct ztdp_publish *p);
 /* One pass (now: the node's clock; mono: monotonic ms). */
 void ztdp_publish_run(struct ztdp_publish *p, uint64_t now, uint64_t mono);
-/* The dataplane's network list changed (re-publishes every gate). */
-void ztdp_publish_networks_changed(struct ztdp_publish *p, const uint64_t *nwids,
-				   unsigned int count);
 const struct ztdp_publish_stats *ztdp_publish_stats(const struct ztdp_publish *p);
-unsigned int ztdp_publish_peer_count(const struct ztdp_publish *p);
 
 /* --- The control thread (control_thread.c) ------------------------------ */
 
@@ -256,6 +252,8 @@ void ztdp_control_close(struct ztdp_control *ctl);
 const struct ztdp_control_stats *ztdp_control_stats(const struct ztdp_control *ctl);
 /* Before the thread starts (the node is the main thread's until then). */
 uint64_t ztdp_control_address(const struct ztdp_control *ctl);
+/* What the control thread taught the dataplane (NULL before attach). */
+const struct ztdp_publish_stats *ztdp_control_publish_stats(const struct ztdp_control *ctl);
 unsigned int ztdp_control_networks(struct ztdp_control *ctl, struct ztdp_network_info *out,
 				   unsigned int max);
 

@@ -6,7 +6,7 @@
  * Ethernet/IP/UDP headers of what the node sends.
  *
  * No DPDK here: everything works on byte buffers and the time is passed in,
- * so the worker, the control thread and the unit tests share the same code.
+ * so the control thread and the unit tests share it with any other user.
  * Checksums are computed in software; vdevs have no offloads to rely on.
  */
 #ifndef ZTDP_UNDERLAY_H
@@ -25,7 +25,6 @@
  */
 #define ZTDP_DROP_REASONS(X) \
 	X(ETH_RUNT, "eth_runt", "shorter than an Ethernet header") \
-	X(ETH_SEGMENTED, "eth_segmented", "frame in more than one buffer") \
 	X(ETH_FOREIGN_DST, "eth_foreign_dst", "unicast to another MAC") \
 	X(ETH_VLAN, "eth_vlan", "VLAN-tagged frame") \
 	X(ETH_UNKNOWN_TYPE, "eth_unknown_type", "neither ARP, IPv4 nor IPv6") \
@@ -49,9 +48,7 @@
 	X(ICMP_UNHANDLED, "icmp_unhandled", "ICMP type we do not answer") \
 	X(ND_MALFORMED, "nd_malformed", "neighbour discovery failing RFC 4861 checks") \
 	X(ND_NOT_FOR_US, "nd_not_for_us", "neighbour solicitation for another address") \
-	X(RX_RING_FULL, "rx_ring_full", "control thread's RX ring full") \
-	X(TX_RING_FULL, "tx_ring_full", "TX ring to the worker full") \
-	X(TX_FAILED, "tx_failed", "the port did not take the packet") \
+	X(TX_RING_FULL, "tx_ring_full", "ring to the dataplane full") \
 	X(NO_MBUF, "no_mbuf", "mbuf pool empty") \
 	X(NO_ROUTE, "no_route", "no address of that family, or off-subnet without a gateway") \
 	X(TOO_BIG, "too_big", "datagram larger than the underlay MTU") \
@@ -81,7 +78,7 @@ const char *ztdp_drop_reason_text(enum ztdp_drop_reason r);
 #define ZTDP_UNDERLAY_FRAME_MAX	(ZTDP_ETH_HDR_LEN + 9000)
 
 /* Our identity on the underlay; read-only once the lcores run, so the
- * worker and the control thread share it. */
+ * control thread and its tests share it. */
 struct ztdp_underlay {
 	uint8_t mac[ZTDP_ETH_ALEN];
 	uint16_t port;		/* ZeroTier UDP port, host order */

@@ -14,21 +14,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz_common.h"
 #include "ztdp_buf.h"
 #include "ztdp_capability.h"
 #include "ztdp_identity.h"
 #include "ztdp_rules.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(cond)							\
-	do {								\
-		if (!(cond)) {						\
-			fprintf(stderr, "%s:%d: check failed: %s\n",	\
-				__FILE__, __LINE__, #cond);		\
-			abort();					\
-		}							\
-	} while (0)
 
 /* Public key of the data-bridge controller 7a4d39540c. */
 static const char controller_text[] =

@@ -22,20 +22,10 @@
 
 #include <jansson.h>
 
+#include "fuzz_common.h"
 #include "ztdp_controller.h"
 #include "ztdp_crypto.h"
 #include "ztdp_netconf.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(cond)							\
-	do {								\
-		if (!(cond)) {						\
-			fprintf(stderr, "%s:%d: check failed: %s\n",	\
-				__FILE__, __LINE__, #cond);		\
-			abort();					\
-		}							\
-	} while (0)
 
 #define MAX_INPUT	(64 * 1024)
 #define T0		1800000000000ULL

@@ -39,6 +39,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz_common.h"
 #include "ztdp_armor.h"
 #include "ztdp_buf.h"
 #include "ztdp_credentials.h"
@@ -51,17 +52,6 @@
 #include "ztdp_packet.h"
 #include "ztdp_verbs.h"
 #include "ztdp_world.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(cond)							\
-	do {								\
-		if (!(cond)) {						\
-			fprintf(stderr, "%s:%d: check failed: %s\n",	\
-				__FILE__, __LINE__, #cond);		\
-			abort();					\
-		}							\
-	} while (0)
 
 #define MAX_OPS		64
 #ifndef FUZZ_NODE_AS_ROOT

@@ -16,18 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz_common.h"
 #include "ztdp_packet.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(cond)							\
-	do {								\
-		if (!(cond)) {						\
-			fprintf(stderr, "%s:%d: check failed: %s\n",	\
-				__FILE__, __LINE__, #cond);		\
-			abort();					\
-		}							\
-	} while (0)
 
 static uint8_t out[ZTDP_MAX_PACKET_LEN], again[ZTDP_MAX_PACKET_LEN];
 static uint8_t dg[ZTDP_MAX_PACKET_LEN], joined[ZTDP_MAX_PACKET_LEN];

@@ -16,20 +16,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz_common.h"
 #include "../verbs_dispatch.h"
 #include "ztdp_capability.h"
 #include "ztdp_credentials.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(cond)							\
-	do {								\
-		if (!(cond)) {						\
-			fprintf(stderr, "%s:%d: check failed: %s\n",	\
-				__FILE__, __LINE__, #cond);		\
-			abort();					\
-		}							\
-	} while (0)
 
 static uint8_t enc[ZTDP_MAX_PACKET_LEN * 2], enc2[sizeof(enc)];
 

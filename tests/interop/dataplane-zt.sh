@@ -23,14 +23,10 @@
 set -u
 ZTDP=${1:?usage: dataplane-zt.sh path/to/ztdp path/to/ztdpctl}
 ZTDPCTL=${2:?usage: dataplane-zt.sh path/to/ztdp path/to/ztdpctl}
-SHARED=${ZTDP_SHARED_DIR:-$(dirname "$0")/../../../shared}
-HARNESS=$SHARED/interop/harness
+source "$(dirname "$0")/common.sh"
 IPERF_SECONDS=${IPERF_SECONDS:-10}
 
-if [ -z "${ZT_ONE:-}" ]; then echo "SKIP: ZT_ONE is not set (path to a built ZeroTierOne 1.14 zerotier-one)"; exit 77; fi
-if [ "$(id -u)" -ne 0 ]; then echo "SKIP: needs root for network namespaces"; exit 77; fi
-if [ ! -d "$HARNESS" ]; then echo "SKIP: $HARNESS is absent"; exit 77; fi
-for t in jq curl ip ping iperf3 bc; do command -v $t >/dev/null || { echo "SKIP: $t is not installed (scripts/setup.sh installs it)"; exit 77; }; done
+interop_require jq curl ip ping iperf3 bc
 
 export ZT_ONE ZT_RUN=${ZT_RUN:-/tmp/ztdp-dataplane-zt}
 export ZT_PLANET=$SHARED/interop/data/planet/planet ZT_IDS=$SHARED/interop/data/identities
@@ -42,11 +38,8 @@ ZTDP_ZT_IP=10.147.17.21
 A_IP=10.147.17.11
 H1_IP=10.147.17.31
 H2_IP=10.147.17.32
-fails=0
 ztdp_pid=
 
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
-ok() { echo "ok: $*"; }
 cleanup() {
 	[ -n "$ztdp_pid" ] && kill -KILL "$ztdp_pid" 2>/dev/null
 	ip netns exec zt-a pkill -x iperf3 2>/dev/null
@@ -76,11 +69,6 @@ start_ztdp() {
 }
 stop_ztdp() { kill -TERM "$ztdp_pid"; wait "$ztdp_pid" 2>/dev/null; ztdp_pid=; }
 ctl() { ip netns exec zt-dut "$ZTDPCTL" -s "$SOCK" "$@"; }
-wait_for() {
-	local n=$(( $1 * 5 )); shift
-	for _ in $(seq 1 $n); do "$@" >/dev/null 2>&1 && return 0; sleep 0.2; done
-	return 1
-}
 net_ok() { [ "$(ctl -j listnetworks | jq -r ".[] | select(.id == \"$NWID\") | .status")" = OK ]; }
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 hz=$(getconf CLK_TCK)

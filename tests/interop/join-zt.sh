@@ -20,13 +20,9 @@
 set -u
 ZTDP=${1:?usage: join-zt.sh path/to/ztdp path/to/ztdpctl}
 ZTDPCTL=${2:?usage: join-zt.sh path/to/ztdp path/to/ztdpctl}
-SHARED=${ZTDP_SHARED_DIR:-$(dirname "$0")/../../../shared}
-HARNESS=$SHARED/interop/harness
+source "$(dirname "$0")/common.sh"
 
-if [ -z "${ZT_ONE:-}" ]; then echo "SKIP: ZT_ONE is not set (path to a built ZeroTierOne 1.14 zerotier-one)"; exit 77; fi
-if [ "$(id -u)" -ne 0 ]; then echo "SKIP: needs root for network namespaces"; exit 77; fi
-if [ ! -d "$HARNESS" ]; then echo "SKIP: $HARNESS is absent"; exit 77; fi
-for t in jq curl ip ping; do command -v $t >/dev/null || { echo "SKIP: $t is not installed (scripts/setup.sh installs it)"; exit 77; }; done
+interop_require jq curl ip ping
 
 export ZT_ONE ZT_RUN=${ZT_RUN:-/tmp/ztdp-join-zt}
 export ZT_PLANET=$SHARED/interop/data/planet/planet ZT_IDS=$SHARED/interop/data/identities
@@ -35,11 +31,8 @@ STATE=$T/state
 SOCK=$T/ztdp.sock
 ZTDP_IP=10.99.0.4
 ZTDP_ZT_IP=10.147.17.21
-fails=0
 ztdp_pid=
 
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
-ok() { echo "ok: $*"; }
 cleanup() {
 	[ -n "$ztdp_pid" ] && kill -KILL "$ztdp_pid" 2>/dev/null
 	"$HARNESS/teardown.sh" >/dev/null 2>&1
@@ -67,12 +60,6 @@ start_ztdp() {
 	ztdp_pid=$!
 }
 ctl() { ip netns exec zt-dut "$ZTDPCTL" -s "$SOCK" "$@"; }
-# wait_for <seconds> <command...>: until the command succeeds
-wait_for() {
-	local n=$(( $1 * 5 )); shift
-	for _ in $(seq 1 $n); do "$@" >/dev/null 2>&1 && return 0; sleep 0.2; done
-	return 1
-}
 net_status() { ctl -j listnetworks | jq -r ".[] | select(.id == \"$1\") | .status"; }
 
 start_ztdp --join "$NWID"

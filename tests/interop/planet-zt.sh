@@ -17,18 +17,13 @@
 # ztdp-idtool. Without ZT_ONE it says why and skips.
 set -u
 IDTOOL=${1:?usage: planet-zt.sh path/to/ztdp-idtool}
-if [ -z "${ZT_ONE:-}" ]; then echo "SKIP: ZT_ONE is not set (path to a built ZeroTierOne 1.14 zerotier-one)"; exit 77; fi
-if [ ! -x "$ZT_ONE" ]; then echo "SKIP: ZT_ONE=$ZT_ONE is not an executable"; exit 77; fi
-if [ "$(id -u)" -ne 0 ]; then echo "SKIP: needs root for network namespaces"; exit 77; fi
-for t in ip jq; do command -v $t >/dev/null || { echo "SKIP: $t is not installed"; exit 77; }; done
+source "$(dirname "$0")/common.sh"
+interop_require_zt ip jq
 
 NS_SW=ztdp-pl-sw
 declare -A NS=([r]=ztdp-pl-r [a]=ztdp-pl-a) IP=([r]=10.98.7.1 [a]=10.98.7.2)
 T=$(mktemp -d /tmp/ztdp-planet-zt.XXXXXX)
 declare -A PID=()
-fails=0
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
-ok() { echo "ok: $*"; }
 cleanup() {
 	for n in "${!PID[@]}"; do kill -TERM "${PID[$n]}" 2>/dev/null; done
 	for _ in $(seq 1 30); do
