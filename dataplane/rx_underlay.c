@@ -517,6 +517,16 @@ struct decap_vec {
 	unsigned int n;
 };
 
+/* A datagram for another node: a root's node relays it (hops + 1,
+ * never decrypted); anyone else drops it. */
+static void not_for_us(struct ztdp_dp_lcore *lc, struct rte_mbuf *m)
+{
+	if (lc->dp->cfg.relay)
+		dp_to_control(lc, m, ZTDP_DP_KIND_WIRE);
+	else
+		dp_drop(lc, m, ZTDP_DP_DROP_ZT_NOT_FOR_US);
+}
+
 /* A whole packet (straight from a datagram or reassembled): to the
  * dearmor vector, the control thread, or the floor. */
 static void packet_in(struct ztdp_dp_lcore *lc, struct rte_mbuf *m, bool reassembled,
@@ -526,7 +536,7 @@ static void packet_in(struct ztdp_dp_lcore *lc, struct rte_mbuf *m, bool reassem
 	unsigned int suite;
 
 	if (unlikely(ztdp_packet_dest(d) != lc->dp->self)) {
-		dp_drop(lc, m, ZTDP_DP_DROP_ZT_NOT_FOR_US);
+		not_for_us(lc, m);
 		return;
 	}
 	suite = ztdp_packet_cipher(d);
@@ -627,7 +637,7 @@ void dp_decap_burst(struct ztdp_dp_lcore *lc, struct rte_mbuf **pkts, uint16_t n
 		if (len > ZTDP_FRAG_HEADER_LEN && d[ZTDP_FRAG_IDX_INDICATOR] == ZTDP_FRAG_INDICATOR) {
 			/* Fragments name their destination too: keep only ours. */
 			if (unlikely(ztdp_load_be40(d + ZTDP_FRAG_IDX_DEST) != lc->dp->self)) {
-				dp_drop(lc, m, ZTDP_DP_DROP_ZT_NOT_FOR_US);
+				not_for_us(lc, m);
 				continue;
 			}
 			m = reasm_offer(lc, m, false);
@@ -637,7 +647,7 @@ void dp_decap_burst(struct ztdp_dp_lcore *lc, struct rte_mbuf **pkts, uint16_t n
 			if (ztdp_packet_is_fragmented(d)) {
 				/* Not ours: no need to keep its pieces. */
 				if (unlikely(ztdp_packet_dest(d) != lc->dp->self)) {
-					dp_drop(lc, m, ZTDP_DP_DROP_ZT_NOT_FOR_US);
+					not_for_us(lc, m);
 					continue;
 				}
 				m = reasm_offer(lc, m, true);

@@ -72,7 +72,7 @@ struct ztdp_netconf;
 	X(ZT_SHORT, "zt_short", "datagram too short to be a packet") \
 	X(ZT_JUNK, "zt_junk", "4-byte NAT-opening junk") \
 	X(ZT_BEACON, "zt_beacon", "13-byte legacy LAN beacon") \
-	X(ZT_NOT_FOR_US, "zt_not_for_us", "packet for another ZeroTier address (leaves do not relay)") \
+	X(ZT_NOT_FOR_US, "zt_not_for_us", "packet for another ZeroTier address (only roots relay)") \
 	X(ZT_SUITE, "zt_suite", "cipher suite 2 or unknown") \
 	X(ZT_FRAGMENT, "zt_fragment", "fragment refused by reassembly") \
 	X(ZT_AUTH, "zt_auth", "MAC did not verify") \
@@ -241,6 +241,10 @@ struct ztdp_dp_config {
 	 * this peer (it must be in the tables). */
 	unsigned int io_l2;
 	uint64_t crypto_peer;
+	/* We are a planet root: datagrams for other nodes go to the control
+	 * thread (ZTDP_DP_KIND_WIRE), whose node relays them; otherwise they
+	 * are dropped (ZT_NOT_FOR_US). */
+	bool relay;
 	/* Idle back-off: rte_pause, then sleeps doubling up to the max. */
 	bool idle_backoff;
 	unsigned int idle_sleep_max_us;	/* 0 = 200 */

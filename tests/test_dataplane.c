@@ -97,6 +97,7 @@ struct node_opts {
 	const char *engine;
 	bool ip4_udp_cksum;
 	bool ip6;		/* also fd00::<host> on the underlay */
+	bool relay;		/* a root: datagrams for others go to the node */
 };
 
 static void node_init_at(struct node *n, uint64_t addr, const uint8_t ip4[4],
@@ -143,6 +144,7 @@ static void node_init_at(struct node *n, uint64_t addr, const uint8_t ip4[4],
 	c.big_mbufs = 128;
 	c.bridge_mac_ttl_ms = 1000;
 	c.engine = o->engine;
+	c.relay = o->relay;
 	c.socket = -1;
 	if (ztdp_dp_create(&n->dp, &c, err, sizeof(err)) < 0)
 		fail_msg("%s", err);
@@ -688,6 +690,71 @@ static void test_fragments(void **state)
 		node_fini(&a);
 		node_fini(&b);
 	}
+}
+
+/* Datagrams for another node (A's packets to B sent through R, whole and
+ * in fragments): a root's fast path hands them to its node, unread and
+ * unchanged, for relaying; anyone else drops them as ZT_NOT_FOR_US. */
+static void test_relay_handoff(void **state)
+{
+	uint64_t ma = ztdp_mac_from_address(ADDR_A, NWID);
+	uint64_t mb = ztdp_mac_from_address(ADDR_B, NWID);
+	struct node_opts ro = { .lcores = 1, .relay = true };
+	struct rte_mbuf *d[8], *copy[8];
+	struct ztdp_dp_peer_conf pc;
+	struct node a, b, r;
+	unsigned int nd;
+
+	(void)state;
+	pair(&a, &b, ZTDP_CIPHER_AES_GMAC_SIV, 1000);
+	node_init(&r, ADDR_C, 3, &ro);
+	/* A reaches B only through R. */
+	memset(&pc, 0, sizeof(pc));
+	pc.address = ADDR_B;
+	pc.key = key_ab;
+	pc.suite = ZTDP_CIPHER_AES_GMAC_SIV;
+	ztdp_inetaddr_set_v4(&pc.to, ztdp_load_be32(r.ip4), ZT_PORT);
+	memcpy(pc.next_hop_mac, r.mac, 6);
+	pc.mtu = 1000;
+	assert_int_equal(ztdp_dp_peer_upsert(a.dp, &pc), 0);
+
+	inject(a.l2_in, frame(mb, ma, 0x0800, 80, 1));
+	inject(a.l2_in, frame(mb, ma, 0x0800, 14 + 2000, 2));
+	run(&a);
+	nd = rte_ring_dequeue_burst(a.ul_out, (void **)d, 8, NULL);
+	assert_int_equal(nd, 4);		/* one whole, a head and two fragments */
+	for (unsigned int i = 0; i < nd; i++) {
+		copy[i] = rte_pktmbuf_copy(d[i], pool, 0, UINT32_MAX);
+		assert_non_null(copy[i]);
+		inject(r.ul_in, d[i]);
+	}
+	run(&r);
+	assert_int_equal(rte_ring_count(r.to_ctl), nd);
+	for (unsigned int i = 0; i < nd; i++) {
+		struct rte_mbuf *m = take(r.to_ctl);
+		const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
+		const uint8_t *sent = rte_pktmbuf_mtod(copy[i], const uint8_t *) + 42;
+
+		assert_int_equal(ztdp_dp_meta(m)->kind, ZTDP_DP_KIND_WIRE);
+		assert_int_equal(m->data_len, copy[i]->data_len - 42);
+		assert_memory_equal(p, sent, m->data_len);
+		if (p[ZTDP_FRAG_IDX_INDICATOR] != ZTDP_FRAG_INDICATOR)
+			assert_int_equal(ztdp_packet_dest(p), ADDR_B);
+		rte_pktmbuf_free(m);
+	}
+	assert_int_equal(stats(&r)->drops[ZTDP_DP_DROP_ZT_NOT_FOR_US], 0);
+	node_fini(&r);
+
+	/* The same datagrams at a leaf on R's address: dropped, counted. */
+	node_init_default(&r, ADDR_C, 3);
+	for (unsigned int i = 0; i < nd; i++)
+		inject(r.ul_in, copy[i]);
+	run(&r);
+	assert_int_equal(rte_ring_count(r.to_ctl), 0);
+	assert_int_equal(stats(&r)->drops[ZTDP_DP_DROP_ZT_NOT_FOR_US], nd);
+	node_fini(&r);
+	node_fini(&a);
+	node_fini(&b);
 }
 
 /* Multicast: ARP requests go to the ARP group of the address asked for,
@@ -1632,6 +1699,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_udp_checksum, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ipv6, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fragments, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_relay_handoff, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_multicast, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bridge_learning, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_gate, setup, teardown),

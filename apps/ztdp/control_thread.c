@@ -425,6 +425,11 @@ const struct ztdp_publish_stats *ztdp_control_publish_stats(const struct ztdp_co
 	return ctl->pub != NULL ? ztdp_publish_stats(ctl->pub) : NULL;
 }
 
+bool ztdp_control_is_root(const struct ztdp_control *ctl)
+{
+	return ztdp_node_is_root(ctl->node);
+}
+
 uint64_t ztdp_control_address(const struct ztdp_control *ctl)
 {
 	return ctl->identity.address;

@@ -286,6 +286,7 @@ int main(int argc, char **argv)
 	dcfg.pool = port.pool;
 	dcfg.to_control = to_control;
 	dcfg.from_control = to_dp;
+	dcfg.relay = ztdp_control_is_root(ctl);
 	dcfg.idle_backoff = cfg.idle_backoff;
 	dcfg.idle_sleep_max_us = cfg.idle_sleep_max_us;
 	dcfg.socket = -1;

@@ -252,6 +252,9 @@ void ztdp_control_close(struct ztdp_control *ctl);
 const struct ztdp_control_stats *ztdp_control_stats(const struct ztdp_control *ctl);
 /* Before the thread starts (the node is the main thread's until then). */
 uint64_t ztdp_control_address(const struct ztdp_control *ctl);
+/* Our identity is one of the planet's roots (the dataplane hands the node
+ * datagrams for others to relay). */
+bool ztdp_control_is_root(const struct ztdp_control *ctl);
 /* What the control thread taught the dataplane (NULL before attach). */
 const struct ztdp_publish_stats *ztdp_control_publish_stats(const struct ztdp_control *ctl);
 unsigned int ztdp_control_networks(struct ztdp_control *ctl, struct ztdp_network_info *out,
