@@ -460,11 +460,12 @@ void zn_like_receive(struct ztdp_node *n, const struct zn_rx *rx)
 		struct ztdp_multicast_like_rec r;
 
 		ztdp_multicast_like_get(&m, i, &r);
-		/* Only members that pass the gate may subscribe (notes 6.8). */
+		/* Only members that pass the gate may subscribe (notes 6.8);
+		 * a root keeps the directory of networks it is not on. */
 		if (r.nwid != last_nwid) {
 			last_nwid = r.nwid;
 			net = zn_network_find(n, r.nwid);
-			gated = net != NULL && zn_gate(n, rx->now, net, rx->peer);
+			gated = net != NULL ? zn_gate(n, rx->now, net, rx->peer) : n->am_root;
 		}
 		if (gated)
 			zn_mc_sub_add(n, rx->now, r.nwid, r.group, rx->peer->address);
@@ -513,7 +514,9 @@ void zn_ok_mc_frame_receive(struct ztdp_node *n, const struct zn_rx *rx,
 
 /* Members of g we can name to `asker` (it never hears of itself), us
  * first if we subscribe. */
-static void gather_answer(struct ztdp_node *n, const struct zn_rx *rx,
+/* Answer a gather for (nwid, g) with the subscribers we know. net is our
+ * membership of nwid, or NULL on a root that only keeps the directory. */
+static void gather_answer(struct ztdp_node *n, const struct zn_rx *rx, uint64_t nwid,
 			  struct zn_network *net, struct ztdp_mcast_group g,
 			  uint32_t limit, bool for_frame)
 {
@@ -524,10 +527,10 @@ static void gather_answer(struct ztdp_node *n, const struct zn_rx *rx,
 
 	if (limit > 32)
 		limit = 32;
-	if (limit > 0 && we_subscribe(net, g))
+	if (limit > 0 && net != NULL && we_subscribe(net, g))
 		addrs[count++] = n->self.address;
 	if (count < limit)
-		count += subscribers(n, rx->now, net->nwid, g, rx->peer->address,
+		count += subscribers(n, rx->now, nwid, g, rx->peer->address,
 				     addrs + count, limit - count);
 	if (count == 0)
 		return;
@@ -540,14 +543,14 @@ static void gather_answer(struct ztdp_node *n, const struct zn_rx *rx,
 					       : ZTDP_VERB_MULTICAST_GATHER, rx->id);
 	if (for_frame) {
 		struct ztdp_ok_multicast_frame o = {
-			.nwid = net->nwid, .group = g, .flags = ZTDP_MC_FRAME_OK_FLAG_GATHER,
+			.nwid = nwid, .group = g, .flags = ZTDP_MC_FRAME_OK_FLAG_GATHER,
 			.res = { .total_known = count, .count = (uint16_t)count, .addrs = addrs },
 		};
 
 		rc = ztdp_ok_multicast_frame_encode(w, &o);
 	} else {
 		struct ztdp_ok_multicast_gather o = {
-			.nwid = net->nwid, .group = g,
+			.nwid = nwid, .group = g,
 			.res = { .total_known = count, .count = (uint16_t)count, .addrs = addrs },
 		};
 
@@ -568,6 +571,12 @@ void zn_gather_receive(struct ztdp_node *n, const struct zn_rx *rx)
 		return;
 	}
 	net = zn_network_find(n, m.nwid);
+	if (net == NULL && n->am_root) {
+		/* Roots are the members' multicast directory for networks
+		 * they are not on (as 1.14.1's are): no gate to check. */
+		gather_answer(n, rx, m.nwid, NULL, m.group, m.limit, false);
+		return;
+	}
 	if (net == NULL || net->nc == NULL) {
 		zn_drop(n, ZN_DROP_UNKNOWN_NETWORK);
 		return;
@@ -584,7 +593,7 @@ void zn_gather_receive(struct ztdp_node *n, const struct zn_rx *rx)
 		zn_drop(n, ZN_DROP_GATE);
 		return;
 	}
-	gather_answer(n, rx, net, m.group, m.limit, false);
+	gather_answer(n, rx, m.nwid, net, m.group, m.limit, false);
 }
 
 void zn_mc_frame_receive(struct ztdp_node *n, const struct zn_rx *rx)
@@ -634,5 +643,5 @@ void zn_mc_frame_receive(struct ztdp_node *n, const struct zn_rx *rx)
 	}
 	zn_frame_deliver(n, rx, net, src, f.group.mac, f.ethertype, f.data, f.data_len, true);
 	if ((f.flags & ZTDP_MC_FRAME_FLAG_GATHER_LIMIT) && f.gather_limit > 0)
-		gather_answer(n, rx, net, f.group, f.gather_limit, true);
+		gather_answer(n, rx, f.nwid, net, f.group, f.gather_limit, true);
 }
