@@ -182,6 +182,13 @@ struct dp_out {
 	const struct dp_peer *p;
 };
 
+/* relay.c: pairs the node introduced lately (a root's lcores only). */
+#define DP_INTRO_SLOTS	1024	/* power of two */
+struct dp_intro {
+	uint64_t src, dst;
+	uint64_t at_ms;
+};
+
 struct ztdp_dp_lcore {
 	struct ztdp_dp *dp;
 	unsigned int idx;
@@ -207,6 +214,7 @@ struct ztdp_dp_lcore {
 	struct dp_out out[DP_OUT_MAX];
 	unsigned int n_out;
 	struct ztdp_crypto_op ops[DP_OUT_MAX];
+	struct dp_intro intro[DP_INTRO_SLOTS];
 } __rte_cache_aligned;
 
 struct ztdp_dp {
@@ -315,6 +323,12 @@ bool dp_rules(struct ztdp_dp_lcore *lc, const struct dp_net *net,
 void dp_out_add(struct ztdp_dp_lcore *lc, struct rte_mbuf *m, const struct dp_peer *p);
 /* Armor everything queued, fragment, add headers, queue for TX. */
 void dp_out_run(struct ztdp_dp_lcore *lc);
+/* An already armored packet or fragment to p's path, as it is. */
+void dp_send_armored(struct ztdp_dp_lcore *lc, struct rte_mbuf *m, const struct dp_peer *p);
+
+/* ---- relay.c ---- */
+/* A root's datagram for another node (m holds the UDP payload). */
+void dp_relay(struct ztdp_dp_lcore *lc, struct rte_mbuf *m, bool fragment);
 /* Fill a path template from a peer's configuration. */
 int dp_path_build(const struct ztdp_dp *dp, struct dp_path *path,
 		  const struct ztdp_dp_peer_conf *pc);

@@ -517,12 +517,12 @@ struct decap_vec {
 	unsigned int n;
 };
 
-/* A datagram for another node: a root's node relays it (hops + 1,
- * never decrypted); anyone else drops it. */
-static void not_for_us(struct ztdp_dp_lcore *lc, struct rte_mbuf *m)
+/* A datagram for another node: a root relays it (relay.c); anyone else
+ * drops it. */
+static void not_for_us(struct ztdp_dp_lcore *lc, struct rte_mbuf *m, bool fragment)
 {
 	if (lc->dp->cfg.relay)
-		dp_to_control(lc, m, ZTDP_DP_KIND_WIRE);
+		dp_relay(lc, m, fragment);
 	else
 		dp_drop(lc, m, ZTDP_DP_DROP_ZT_NOT_FOR_US);
 }
@@ -536,7 +536,7 @@ static void packet_in(struct ztdp_dp_lcore *lc, struct rte_mbuf *m, bool reassem
 	unsigned int suite;
 
 	if (unlikely(ztdp_packet_dest(d) != lc->dp->self)) {
-		not_for_us(lc, m);
+		not_for_us(lc, m, false);
 		return;
 	}
 	suite = ztdp_packet_cipher(d);
@@ -637,7 +637,7 @@ void dp_decap_burst(struct ztdp_dp_lcore *lc, struct rte_mbuf **pkts, uint16_t n
 		if (len > ZTDP_FRAG_HEADER_LEN && d[ZTDP_FRAG_IDX_INDICATOR] == ZTDP_FRAG_INDICATOR) {
 			/* Fragments name their destination too: keep only ours. */
 			if (unlikely(ztdp_load_be40(d + ZTDP_FRAG_IDX_DEST) != lc->dp->self)) {
-				not_for_us(lc, m);
+				not_for_us(lc, m, true);
 				continue;
 			}
 			m = reasm_offer(lc, m, false);
@@ -647,7 +647,7 @@ void dp_decap_burst(struct ztdp_dp_lcore *lc, struct rte_mbuf **pkts, uint16_t n
 			if (ztdp_packet_is_fragmented(d)) {
 				/* Not ours: no need to keep its pieces. */
 				if (unlikely(ztdp_packet_dest(d) != lc->dp->self)) {
-					not_for_us(lc, m);
+					not_for_us(lc, m, false);
 					continue;
 				}
 				m = reasm_offer(lc, m, true);

@@ -197,6 +197,12 @@ static bool prepend(struct ztdp_dp_lcore *lc, struct rte_mbuf *m, const struct d
 	return true;
 }
 
+void dp_send_armored(struct ztdp_dp_lcore *lc, struct rte_mbuf *m, const struct dp_peer *p)
+{
+	if (prepend(lc, m, &p->path))
+		dp_ul_out(lc, m);
+}
+
 /* An armored packet longer than its path's MTU: the head stays in m,
  * fragments 1..cnt-1 get their own mbufs (section 5.2). */
 static void send_fragmented(struct ztdp_dp_lcore *lc, struct rte_mbuf *m,

@@ -73,6 +73,8 @@ struct ztdp_netconf;
 	X(ZT_JUNK, "zt_junk", "4-byte NAT-opening junk") \
 	X(ZT_BEACON, "zt_beacon", "13-byte legacy LAN beacon") \
 	X(ZT_NOT_FOR_US, "zt_not_for_us", "packet for another ZeroTier address (only roots relay)") \
+	X(RELAY_HOPS, "relay_hops", "relayed too often already (3 hops)") \
+	X(RELAY_LOOP, "relay_loop", "would go back where it came from") \
 	X(ZT_SUITE, "zt_suite", "cipher suite 2 or unknown") \
 	X(ZT_FRAGMENT, "zt_fragment", "fragment refused by reassembly") \
 	X(ZT_AUTH, "zt_auth", "MAC did not verify") \
@@ -125,6 +127,7 @@ struct ztdp_dp_stats {
 	uint64_t from_control;			/* mbufs sent for the control thread */
 	uint64_t dispatched;			/* mbufs handed to another lcore */
 	uint64_t learn_requests;		/* bridge MACs sent to the control thread */
+	uint64_t relayed;			/* datagrams a root sent on (relay.c) */
 	uint64_t polls, idle_polls, sleeps;
 	uint64_t busy_cycles;			/* TSC spent in polls that found work */
 	uint64_t drops[ZTDP_DP_N_DROP];
@@ -241,9 +244,10 @@ struct ztdp_dp_config {
 	 * this peer (it must be in the tables). */
 	unsigned int io_l2;
 	uint64_t crypto_peer;
-	/* We are a planet root: datagrams for other nodes go to the control
-	 * thread (ZTDP_DP_KIND_WIRE), whose node relays them; otherwise they
-	 * are dropped (ZT_NOT_FOR_US). */
+	/* We are a planet root: datagrams for other nodes are relayed on the
+	 * lcores to the destination's published path (the first packet of a
+	 * pair, and unknown destinations, go to the node, which introduces or
+	 * looks up); otherwise they are dropped (ZT_NOT_FOR_US). */
 	bool relay;
 	/* Idle back-off: rte_pause, then sleeps doubling up to the max. */
 	bool idle_backoff;

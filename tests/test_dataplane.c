@@ -692,15 +692,33 @@ static void test_fragments(void **state)
 	}
 }
 
-/* Datagrams for another node (A's packets to B sent through R, whole and
- * in fragments): a root's fast path hands them to its node, unread and
- * unchanged, for relaying; anyone else drops them as ZT_NOT_FOR_US. */
-static void test_relay_handoff(void **state)
+/* Relay flags byte / fragment byte 15 hold the hop count. */
+static unsigned int hops_of(const uint8_t *zt)
+{
+	return zt[ZTDP_FRAG_IDX_INDICATOR] == ZTDP_FRAG_INDICATOR ? ztdp_fragment_hops(zt)
+								   : ztdp_packet_hops(zt);
+}
+
+static void copy_all(struct rte_mbuf **from, struct rte_mbuf **to, unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i++) {
+		to[i] = rte_pktmbuf_copy(from[i], pool, 0, UINT32_MAX);
+		assert_non_null(to[i]);
+	}
+}
+
+/* Datagrams for another node (A's packets to B sent through R: one whole,
+ * one head with two fragments). A root's lcores relay them to B's path
+ * unread, hops + 1 and otherwise byte for byte, B authenticates them; the
+ * first packet of the pair, and everything for a node R's tables lack, go
+ * to R's node instead (it introduces / looks up); three hops are the
+ * limit. A leaf drops them all as ZT_NOT_FOR_US. */
+static void test_relay(void **state)
 {
 	uint64_t ma = ztdp_mac_from_address(ADDR_A, NWID);
 	uint64_t mb = ztdp_mac_from_address(ADDR_B, NWID);
 	struct node_opts ro = { .lcores = 1, .relay = true };
-	struct rte_mbuf *d[8], *copy[8];
+	struct rte_mbuf *d[8], *c1[8], *c2[8], *c3[8], *m;
 	struct ztdp_dp_peer_conf pc;
 	struct node a, b, r;
 	unsigned int nd;
@@ -723,35 +741,80 @@ static void test_relay_handoff(void **state)
 	run(&a);
 	nd = rte_ring_dequeue_burst(a.ul_out, (void **)d, 8, NULL);
 	assert_int_equal(nd, 4);		/* one whole, a head and two fragments */
-	for (unsigned int i = 0; i < nd; i++) {
-		copy[i] = rte_pktmbuf_copy(d[i], pool, 0, UINT32_MAX);
-		assert_non_null(copy[i]);
+	copy_all(d, c1, nd);
+	copy_all(d, c2, nd);
+	copy_all(d, c3, nd);
+
+	/* R does not know B: all to its node, unread and unchanged. */
+	for (unsigned int i = 0; i < nd; i++)
 		inject(r.ul_in, d[i]);
-	}
 	run(&r);
 	assert_int_equal(rte_ring_count(r.to_ctl), nd);
 	for (unsigned int i = 0; i < nd; i++) {
-		struct rte_mbuf *m = take(r.to_ctl);
-		const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
-		const uint8_t *sent = rte_pktmbuf_mtod(copy[i], const uint8_t *) + 42;
+		const uint8_t *sent = rte_pktmbuf_mtod(c3[i], const uint8_t *) + 42;
 
+		m = take(r.to_ctl);
 		assert_int_equal(ztdp_dp_meta(m)->kind, ZTDP_DP_KIND_WIRE);
-		assert_int_equal(m->data_len, copy[i]->data_len - 42);
-		assert_memory_equal(p, sent, m->data_len);
-		if (p[ZTDP_FRAG_IDX_INDICATOR] != ZTDP_FRAG_INDICATOR)
-			assert_int_equal(ztdp_packet_dest(p), ADDR_B);
+		assert_int_equal(m->data_len, c3[i]->data_len - 42);
+		assert_memory_equal(rte_pktmbuf_mtod(m, const uint8_t *), sent, m->data_len);
 		rte_pktmbuf_free(m);
 	}
-	assert_int_equal(stats(&r)->drops[ZTDP_DP_DROP_ZT_NOT_FOR_US], 0);
+
+	/* R knows B: the pair's first packet goes to the node, the rest on. */
+	peer_add(&r, &b, key_ab, ZTDP_CIPHER_AES_GMAC_SIV, 1000);
+	for (unsigned int i = 0; i < nd; i++)
+		inject(r.ul_in, c1[i]);
+	run(&r);
+	assert_int_equal(rte_ring_count(r.to_ctl), 1);
+	m = take(r.to_ctl);
+	assert_int_equal(ztdp_dp_meta(m)->kind, ZTDP_DP_KIND_WIRE);
+	assert_int_equal(ztdp_packet_dest(rte_pktmbuf_mtod(m, uint8_t *)), ADDR_B);
+	rte_pktmbuf_free(m);
+	assert_int_equal(stats(&r)->relayed, 3);
+	assert_int_equal(rte_ring_count(r.ul_out), 3);
+	for (unsigned int i = 1; i < nd; i++) {
+		const uint8_t *sent = rte_pktmbuf_mtod(c3[i], const uint8_t *);
+		const uint8_t *got;
+
+		m = take(r.ul_out);
+		got = rte_pktmbuf_mtod(m, const uint8_t *);
+		assert_int_equal(m->data_len, c3[i]->data_len);
+		assert_memory_equal(got, b.mac, 6);		/* to B's path */
+		assert_memory_equal(got + 30, b.ip4, 4);
+		assert_int_equal(hops_of(got + 42), hops_of(sent + 42) + 1);
+		/* Only the hop count changed in the ZeroTier bytes. */
+		for (unsigned int k = 42; k < m->data_len; k++)
+			if (got[k] != sent[k])
+				assert_true(k == 42 + ZTDP_PKT_IDX_FLAGS ||
+					    k == 42 + ZTDP_FRAG_IDX_HOPS);
+		inject(b.ul_in, m);
+	}
+	/* B puts the relayed head and fragments together and authenticates
+	 * them; they came from R's address, so B's node hears of the path. */
+	run(&b);
+	assert_int_equal(stats(&b)->drops[ZTDP_DP_DROP_ZT_AUTH], 0);
+	assert_int_equal(stats(&b)->reassembled, 1);
+	assert_int_equal(rte_ring_count(b.to_ctl), 1);
+	m = take(b.to_ctl);
+	assert_int_equal(ztdp_dp_meta(m)->kind, ZTDP_DP_KIND_PLAIN);
+	rte_pktmbuf_free(m);
+
+	/* Three hops already: dropped. */
+	m = c3[0];
+	ztdp_packet_set_hops(rte_pktmbuf_mtod(m, uint8_t *) + 42, ZTDP_RELAY_MAX_HOPS);
+	inject(r.ul_in, m);
+	run(&r);
+	assert_int_equal(stats(&r)->drops[ZTDP_DP_DROP_RELAY_HOPS], 1);
 	node_fini(&r);
 
 	/* The same datagrams at a leaf on R's address: dropped, counted. */
 	node_init_default(&r, ADDR_C, 3);
 	for (unsigned int i = 0; i < nd; i++)
-		inject(r.ul_in, copy[i]);
+		inject(r.ul_in, c2[i]);
 	run(&r);
 	assert_int_equal(rte_ring_count(r.to_ctl), 0);
 	assert_int_equal(stats(&r)->drops[ZTDP_DP_DROP_ZT_NOT_FOR_US], nd);
+	rte_pktmbuf_free_bulk(c3 + 1, nd - 1);
 	node_fini(&r);
 	node_fini(&a);
 	node_fini(&b);
@@ -1699,7 +1762,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_udp_checksum, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ipv6, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fragments, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_relay_handoff, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_relay, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_multicast, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bridge_learning, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_gate, setup, teardown),

@@ -133,6 +133,7 @@ static int cmd_stats(const char *cmd, const char *params, struct rte_tel_data *d
 		rte_tel_data_add_dict_u64(t, "encap", w.encap);
 		rte_tel_data_add_dict_u64(t, "fragments_tx", w.fragments_tx);
 		rte_tel_data_add_dict_u64(t, "reassembled", w.reassembled);
+		rte_tel_data_add_dict_u64(t, "relayed", w.relayed);
 		rte_tel_data_add_dict_u64(t, "to_control", w.to_control);
 		rte_tel_data_add_dict_u64(t, "from_control", w.from_control);
 		rte_tel_data_add_dict_u64(t, "polls", w.polls);

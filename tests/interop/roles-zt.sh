@@ -102,7 +102,9 @@ introduced() { zt_cli a listpeers | grep "$B" | grep -q "10.99.0.3/"; }
 wait_for 30 introduced && ok "a and b introduced, direct: $(zt_cli a listpeers | grep "$B")" ||
 	fail "a's path to b: $(zt_cli a listpeers)"
 stats=$(ctl -j stats)
-echo "ztdp relayed $(echo "$stats" | jq .relayed) datagram(s), sent $(echo "$stats" | jq '.txByVerb.RENDEZVOUS // 0') RENDEZVOUS, answered $(echo "$stats" | jq '.rxByVerb.MULTICAST_GATHER // 0') gathers"
+lcore_relayed=$(echo /ztdp/stats | ip netns exec zt-root dpdk-telemetry.py -f ztdp-roles-zt 2>/dev/null |
+	jq '."/ztdp/stats".dataplane.relayed' 2>/dev/null)
+echo "ztdp's lcores relayed ${lcore_relayed:-?} datagram(s), its node $(echo "$stats" | jq .relayed) (first of each pair), sent $(echo "$stats" | jq '.txByVerb.RENDEZVOUS // 0') RENDEZVOUS, answered $(echo "$stats" | jq '.rxByVerb.MULTICAST_GATHER // 0') gathers"
 [ "$(echo "$stats" | jq '.txByVerb.RENDEZVOUS // 0')" -ge 2 ] && ok "ztdp sent RENDEZVOUS to both" || fail "no RENDEZVOUS: $stats"
 echo "--- ztdpctl listpeers / controller member list on ztdp"
 ctl listpeers; ctl controller member list "$NWID"
