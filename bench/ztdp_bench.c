@@ -3,11 +3,14 @@
  * ztdp-bench: the real dataplane (dataplane/) on virtual devices, in the
  * manner of testpmd.
  *
- *   ztdp-bench <EAL options> -- [--mode encap|decap|both|io|crypto]
+ *   ztdp-bench <EAL options> -- [--mode encap|decap|both|relay|io|crypto]
  *       [--frame-size N] [--suite 1|3] [--peers N] [--burst N]
  *       [--duration S] [--stats-period S] [--no-baseline] [--dir DIR] [--keep]
  *
  * Every worker lcore of EAL's -l list forwards; the main lcore prints.
+ * (relay: we are a planet root, the peers' datagrams are for another node
+ * and the dataplane relays them, dataplane/relay.c.)
+ *
  * Two net_pcap ports with one RX queue per forwarding lcore, replaying
  * forever (infinite_rx) and dropping what is sent to them:
  *
@@ -63,6 +66,7 @@
 
 #define PROG		"ztdp-bench"
 #define SELF		0x1a2b3c4d5eULL
+#define RELAY_DEST	0x2a3b4c5d6eULL	/* --mode relay: where the peers send */
 #define NWID		0xc0ffee0001000042ULL
 #define ZT_PORT		9993
 #define CAPTURE_FRAMES	1024	/* per capture (each queue replays all) */
@@ -98,6 +102,7 @@ static const uint8_t our_mac[6] = { 0x02, 0, 0, 0, 0, 0x01 };
 static const uint8_t our_ip[4] = { 10, 0, 0, 1 };
 static volatile bool quit;
 static unsigned int gen_uniq;
+static bool relay_mode;
 
 static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 static void die(const char *fmt, ...)
@@ -122,7 +127,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: " PROG " <EAL options> -- [options]\n"
-		"  -m, --mode M          encap, decap, both, io or crypto (default encap)\n"
+		"  -m, --mode M          encap, decap, both, relay, io or crypto (default encap)\n"
 		"  -s, --frame-size N    L2 frame bytes, Ethernet header included (default 1400)\n"
 		"  -c, --suite N         cipher suite 1 (Salsa20/Poly1305) or 3 (AES-GMAC-SIV, default)\n"
 		"  -p, --peers N         synthetic peers the traffic is spread over (default 1)\n"
@@ -180,10 +185,11 @@ static void parse_args(int argc, char **argv)
 		case 'm':
 			if (strcmp(optarg, "encap") && strcmp(optarg, "decap") &&
 			    strcmp(optarg, "both") && strcmp(optarg, "io") &&
-			    strcmp(optarg, "crypto"))
-				die("--mode must be encap, decap, both, io or crypto (got \"%s\")",
+			    strcmp(optarg, "crypto") && strcmp(optarg, "relay"))
+				die("--mode must be encap, decap, both, relay, io or crypto (got \"%s\")",
 				    optarg);
 			o.mode = optarg;
+			relay_mode = strcmp(optarg, "relay") == 0;
 			break;
 		case 's':
 			o.frame_size = (unsigned int)parse_num(optarg, "--frame-size", 60, 9000);
@@ -356,7 +362,7 @@ static struct rte_mbuf **gen_peer(struct rte_mempool *mp, unsigned int pi, unsig
 	if (ztdp_dp_create(&g, &c, err, sizeof(err)) < 0)
 		die("generator dataplane: %s", err);
 	memset(&pcf, 0, sizeof(pcf));
-	pcf.address = SELF;
+	pcf.address = relay_mode ? RELAY_DEST : SELF;
 	pcf.key = p->key;
 	pcf.suite = (uint8_t)o.suite;
 	ztdp_inetaddr_set_v4(&pcf.to, ztdp_load_be32(our_ip), ZT_PORT);
@@ -378,7 +384,7 @@ static struct rte_mbuf **gen_peer(struct rte_mempool *mp, unsigned int pi, unsig
 
 		if (m == NULL)
 			die("generator: out of mbufs");
-		make_frame(f, ztdp_mac_from_address(SELF, NWID),
+		make_frame(f, ztdp_mac_from_address(pcf.address, NWID),
 			   ztdp_mac_from_address(p->addr, NWID), k);
 		memcpy(rte_pktmbuf_append(m, (uint16_t)o.frame_size), f, o.frame_size);
 		if (rte_ring_enqueue(rings[2], m) != 0)
@@ -547,6 +553,8 @@ static uint64_t pass_packets(const char *engine, const struct ztdp_dp_stats *s)
 		return s->decap;
 	if (strcmp(engine, "both") == 0)
 		return s->encap + s->decap;
+	if (strcmp(engine, "relay") == 0)
+		return s->relayed;
 	return s->ul_tx + s->l2_tx;	/* io, crypto: one out per in */
 }
 
@@ -600,7 +608,7 @@ static void run_pass(struct ztdp_dp *dp, const char *label, const char *engine,
 		const struct ztdp_dp_stats *s = ztdp_dp_stats_lcore(dp, i);
 
 		end = *s;
-		r->pkts[i] = pass_packets(engine, &end) - pass_packets(engine, &start[i]);
+		r->pkts[i] = pass_packets(label, &end) - pass_packets(label, &start[i]);
 		r->busy[i] = end.busy_cycles - start[i].busy_cycles;
 		r->total += r->pkts[i];
 		r->enc += end.encap - start[i].encap;
@@ -848,6 +856,7 @@ int main(int argc, char **argv)
 	c.max_peers = RTE_MAX(1024u, o.peers * 2);
 	c.burst = o.burst;
 	c.crypto_peer = peers[0].addr;
+	c.relay = relay_mode;
 	c.socket = -1;
 	if (ztdp_dp_create(&dp, &c, err, sizeof(err)) < 0)
 		die("%s", err);
@@ -863,6 +872,16 @@ int main(int argc, char **argv)
 		if (ztdp_dp_peer_upsert(dp, &pc) < 0)
 			die("cannot add peer %u", i);
 	}
+	if (relay_mode) {
+		/* The node the peers' datagrams are for, behind 10.0.0.254. */
+		struct ztdp_dp_peer_conf pc = { .address = RELAY_DEST, .key = peers[0].key,
+						.suite = (uint8_t)o.suite };
+
+		ztdp_inetaddr_set_v4(&pc.to, 0x0a0000feu, ZT_PORT);
+		memcpy(pc.next_hop_mac, (const uint8_t[6]){ 0x02, 0, 0, 0, 0, 0xfe }, 6);
+		if (ztdp_dp_peer_upsert(dp, &pc) < 0)
+			die("cannot add the relay destination");
+	}
 	memset(&nc, 0, sizeof(nc));
 	nc.nwid = NWID;
 	nc.mac = ztdp_mac_from_address(SELF, NWID);
@@ -876,7 +895,7 @@ int main(int argc, char **argv)
 		die("cannot add the network");
 
 	dirs = strcmp(o.mode, "encap") == 0 ? ZTDP_DP_DIR_ENCAP :
-	       strcmp(o.mode, "decap") == 0 ? ZTDP_DP_DIR_DECAP :
+	       strcmp(o.mode, "decap") == 0 || relay_mode ? ZTDP_DP_DIR_DECAP :
 	       ZTDP_DP_DIR_ENCAP | ZTDP_DP_DIR_DECAP;
 	noio_armor = run_noio(false);
 	noio_dearmor = run_noio(true);
@@ -886,7 +905,8 @@ int main(int argc, char **argv)
 			run_pass(dp, "crypto", "crypto", dirs, ul_port, l2_port, &res[nres++]);
 	}
 	if (!quit)
-		run_pass(dp, o.mode, o.mode, dirs, ul_port, l2_port, &res[nres++]);
+		run_pass(dp, o.mode, relay_mode ? "decap" : o.mode, dirs, ul_port, l2_port,
+			 &res[nres++]);
 	print_summary(res, nres, noio_armor, noio_dearmor);
 
 	ztdp_dp_destroy(dp);
