@@ -87,6 +87,7 @@ struct dp_net {
 	uint8_t slot;
 	uint16_t l2_port;
 	uint32_t mtu;
+	uint32_t l2_mtu;		/* what the L2 port takes (<= mtu) */
 	uint32_t mc_limit;
 	bool broadcast, is_public, bridge, unsupported_match;
 	/* Rules are one ACCEPT and nothing else: skip the engine. */
@@ -325,6 +326,11 @@ void dp_out_add(struct ztdp_dp_lcore *lc, struct rte_mbuf *m, const struct dp_pe
 void dp_out_run(struct ztdp_dp_lcore *lc);
 /* An already armored packet or fragment to p's path, as it is. */
 void dp_send_armored(struct ztdp_dp_lcore *lc, struct rte_mbuf *m, const struct dp_peer *p);
+
+/* ---- l2_mtu.c ---- */
+/* A frame from the network longer than net's L2 port takes (l2_mtu):
+ * fragment it, or answer with ICMP too-big, or drop it. Consumes m. */
+void dp_l2_out_oversize(struct ztdp_dp_lcore *lc, struct rte_mbuf *m, const struct dp_net *net);
 
 /* ---- relay.c ---- */
 /* A root's datagram for another node (m holds the UDP payload). */

@@ -293,7 +293,10 @@ static void deliver(struct ztdp_dp_lcore *lc, struct rte_mbuf *m, const struct d
 {
 	rte_pktmbuf_adj(m, (uint16_t)(eth - rte_pktmbuf_mtod(m, uint8_t *)));
 	lc->st->decap++;
-	dp_l2_out(lc, m, net->l2_port);
+	if (unlikely(m->data_len > net->l2_mtu + DP_ETH_LEN))
+		dp_l2_out_oversize(lc, m, net);
+	else
+		dp_l2_out(lc, m, net->l2_port);
 }
 
 /* FRAME (6.5): nwid, ethertype, data; both MACs are the members'. */

@@ -399,6 +399,7 @@ static struct dp_net *net_build(const struct ztdp_dp *dp, const struct ztdp_dp_n
 	n->mac = c->mac;
 	n->l2_port = c->l2_port;
 	n->mtu = c->mtu;
+	n->l2_mtu = c->l2_mtu != 0 && c->l2_mtu < c->mtu ? c->l2_mtu : c->mtu;
 	n->mc_limit = c->multicast_limit;
 	n->broadcast = c->broadcast;
 	n->is_public = c->is_public;
@@ -491,7 +492,7 @@ int ztdp_dp_network_upsert(struct ztdp_dp *dp, const struct ztdp_dp_network_conf
 }
 
 int ztdp_dp_network_upsert_netconf(struct ztdp_dp *dp, const struct ztdp_netconf *nc,
-				   uint64_t self, uint16_t l2_port)
+				   uint64_t self, uint16_t l2_port, uint32_t l2_mtu)
 {
 	struct ztdp_dp_network_conf c;
 	struct ztdp_rules_set caps[ZTDP_NETCONF_MAX_CAPABILITIES];
@@ -507,6 +508,7 @@ int ztdp_dp_network_upsert_netconf(struct ztdp_dp *dp, const struct ztdp_netconf
 	c.mac = ztdp_mac_from_address(self, nc->nwid);
 	c.l2_port = l2_port;
 	c.mtu = nc->mtu;
+	c.l2_mtu = l2_mtu;
 	c.multicast_limit = nc->multicast_limit;
 	c.broadcast = ztdp_netconf_broadcast_enabled(nc);
 	c.is_public = ztdp_netconf_is_public(nc);

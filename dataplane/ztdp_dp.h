@@ -87,6 +87,7 @@ struct ztdp_netconf;
 	X(L2_RUNT, "l2_runt", "L2 frame shorter than an Ethernet header") \
 	X(L2_NO_NETWORK, "l2_no_network", "L2 port bound to no configured network") \
 	X(L2_TOO_BIG, "l2_too_big", "frame larger than the network MTU") \
+	X(L2_PORT_MTU, "l2_port_mtu", "frame larger than the L2 port takes, not fragmentable IPv4 (ICMP too-big sent for IP)") \
 	X(L2_BAD_SRC_MAC, "l2_bad_src_mac", "source MAC not ours and we are not a bridge") \
 	X(L2_BAD_DST, "l2_bad_dst", "destination is us or a reserved address") \
 	X(BCAST_DISABLED, "bcast_disabled", "broadcast not enabled on the network") \
@@ -128,6 +129,8 @@ struct ztdp_dp_stats {
 	uint64_t dispatched;			/* mbufs handed to another lcore */
 	uint64_t learn_requests;		/* bridge MACs sent to the control thread */
 	uint64_t relayed;			/* datagrams a root sent on (relay.c) */
+	uint64_t l2_fragments;			/* IPv4 fragments made for a small L2 MTU */
+	uint64_t l2_too_big_sent;		/* ICMP too-big answers to the node */
 	uint64_t polls, idle_polls, sleeps;
 	uint64_t busy_cycles;			/* TSC spent in polls that found work */
 	uint64_t drops[ZTDP_DP_N_DROP];
@@ -333,6 +336,10 @@ struct ztdp_dp_network_conf {
 	uint64_t mac;			/* ours */
 	uint16_t l2_port;		/* DPDK port of this network's L2 side */
 	uint32_t mtu;
+	/* The L2 port's own MTU when the device takes less than the network's
+	 * (net_tap: 1500); larger frames are fragmented or answered with ICMP
+	 * too-big (l2_mtu.c). 0 = mtu. */
+	uint32_t l2_mtu;
 	uint32_t multicast_limit;	/* ml; 0 = multicast disabled */
 	bool broadcast;
 	bool is_public;			/* everyone passes the gate */
@@ -353,7 +360,7 @@ struct ztdp_dp_network_conf {
 int ztdp_dp_network_upsert(struct ztdp_dp *dp, const struct ztdp_dp_network_conf *nc);
 /* The same from a config as the node applied it. */
 int ztdp_dp_network_upsert_netconf(struct ztdp_dp *dp, const struct ztdp_netconf *nc,
-				   uint64_t self, uint16_t l2_port);
+				   uint64_t self, uint16_t l2_port, uint32_t l2_mtu);
 int ztdp_dp_network_remove(struct ztdp_dp *dp, uint64_t nwid);
 
 /* Subscribers of a multicast group, as the node knows them (LIKEs, gather

@@ -36,6 +36,7 @@
 #include "pcap_udp.h"
 #include "ztdp_armor.h"
 #include "ztdp_crypto.h"
+#include "ztdp_csum.h"
 #include "ztdp_dp.h"
 #include "ztdp_mac.h"
 #include "ztdp_netconf.h"
@@ -238,7 +239,7 @@ static const struct ztdp_rule accept_all[] = { { .t = ZTDP_RULE_ACTION_ACCEPT } 
 
 struct net_opts {
 	bool is_public, bridge, broadcast;
-	uint32_t ml, mtu;
+	uint32_t ml, mtu, l2_mtu;
 	const struct ztdp_rule *rules;
 	unsigned int rule_count;
 	const uint64_t *bridges;
@@ -254,6 +255,7 @@ static void net_add(struct node *n, const struct net_opts *o)
 	c.mac = ztdp_mac_from_address(n->addr, NWID);
 	c.l2_port = n->l2_port;
 	c.mtu = o->mtu != 0 ? o->mtu : 2800;
+	c.l2_mtu = o->l2_mtu;
 	c.multicast_limit = o->ml;
 	c.broadcast = o->broadcast;
 	c.is_public = o->is_public;
@@ -816,6 +818,147 @@ static void test_relay(void **state)
 	assert_int_equal(stats(&r)->drops[ZTDP_DP_DROP_ZT_NOT_FOR_US], nd);
 	rte_pktmbuf_free_bulk(c3 + 1, nd - 1);
 	node_fini(&r);
+	node_fini(&a);
+	node_fini(&b);
+}
+
+static bool csum_ok(const uint8_t *p, size_t len, uint32_t sum)
+{
+	return ztdp_csum_fold(ztdp_csum_partial(p, len, sum)) == 0xffff;
+}
+
+/* B's L2 port takes 1500 bytes (as net_tap does) on a 2800-byte network:
+ * IPv4 without DF arrives in fragments that add up to the packet, each
+ * with a sound header; with DF, and IPv6, it is dropped and an ICMP
+ * fragmentation-needed / ICMPv6 packet-too-big with MTU 1500 goes to B's
+ * node, addressed back to A; other big frames are dropped; small frames
+ * pass untouched. */
+static void test_l2_port_mtu(void **state)
+{
+	uint64_t ma = ztdp_mac_from_address(ADDR_A, NWID);
+	uint64_t mb = ztdp_mac_from_address(ADDR_B, NWID);
+	struct net_opts no = { .is_public = true, .broadcast = true, .ml = 32, .l2_mtu = 1500 };
+	struct rte_mbuf *m, *fr[4];
+	struct node a, b;
+	uint8_t *ip, *want;
+	size_t wlen;
+	unsigned int n;
+
+	(void)state;
+	pair(&a, &b, ZTDP_CIPHER_AES_GMAC_SIV, 0);
+	net_add(&b, &no);
+
+	/* IPv4, no DF: 2780 bytes of payload in 1480 + 1300. */
+	m = udp_frame(mb, ma, 9, 14 + 2800);
+	want = bytes_of(m, &wlen);
+	inject(a.l2_in, m);
+	run(&a);
+	wire(&a, &b);
+	run(&b);
+	n = rte_ring_dequeue_burst(b.l2_out, (void **)fr, 4, NULL);
+	assert_int_equal(n, 2);
+	assert_int_equal(stats(&b)->l2_fragments, 2);
+	for (unsigned int i = 0, off = 0; i < n; i++) {
+		const uint8_t *f = rte_pktmbuf_mtod(fr[i], const uint8_t *);
+		unsigned int plen = fr[i]->data_len - 34;
+
+		assert_true(fr[i]->data_len <= 1514);
+		assert_memory_equal(f, want, 12);			/* MACs */
+		assert_true(csum_ok(f + 14, 20, 0));
+		assert_int_equal((f[16] << 8 | f[17]), 20 + plen);
+		assert_int_equal(((f[20] << 8 | f[21]) & 0x1fff) * 8, off);
+		assert_int_equal(!!(f[20] & 0x20), i + 1 < n);		/* MF */
+		assert_memory_equal(f + 34, want + 34 + off, plen);
+		off += plen;
+		if (i + 1 == n)
+			assert_int_equal(off, 2780);
+		rte_pktmbuf_free(fr[i]);
+	}
+	free(want);
+
+	/* IPv4 with DF: ICMP fragmentation needed, MTU 1500, back to A. */
+	m = udp_frame(mb, ma, 9, 14 + 2800);
+	ip = rte_pktmbuf_mtod(m, uint8_t *) + 14;
+	ip[6] = 0x40;
+	want = bytes_of(m, &wlen);
+	inject(a.l2_in, m);
+	run(&a);
+	wire(&a, &b);
+	run(&b);
+	assert_int_equal(rte_ring_count(b.l2_out), 0);
+	assert_int_equal(stats(&b)->drops[ZTDP_DP_DROP_L2_PORT_MTU], 1);
+	m = take(b.to_ctl);
+	assert_int_equal(ztdp_dp_meta(m)->kind, ZTDP_DP_KIND_L2);
+	assert_int_equal(ztdp_dp_meta(m)->port, b.l2_port);
+	{
+		const uint8_t *f = rte_pktmbuf_mtod(m, const uint8_t *), *icmp = f + 34;
+
+		assert_int_equal(get48(f), ma);
+		assert_int_equal(get48(f + 6), mb);
+		assert_true(csum_ok(f + 14, 20, 0));
+		assert_int_equal(f[23], 1);
+		assert_memory_equal(f + 26, want + 30, 4);	/* from the destination */
+		assert_memory_equal(f + 30, want + 26, 4);	/* to the source */
+		assert_int_equal(icmp[0], 3);
+		assert_int_equal(icmp[1], 4);
+		assert_int_equal(icmp[6] << 8 | icmp[7], 1500);
+		assert_memory_equal(icmp + 8, want + 14, 28);	/* header + 8 */
+		assert_int_equal(m->data_len, 34 + 8 + 28);
+		assert_true(csum_ok(icmp, 8 + 28, 0));
+	}
+	rte_pktmbuf_free(m);
+	free(want);
+
+	/* IPv6: packet too big. */
+	m = frame(mb, ma, 0x86dd, 14 + 2000, 5);
+	ip = rte_pktmbuf_mtod(m, uint8_t *) + 14;
+	ip[0] = 0x60;
+	ip[4] = (uint8_t)((2000 - 40) >> 8);
+	ip[5] = (uint8_t)(2000 - 40);
+	ip[6] = 17;
+	want = bytes_of(m, &wlen);
+	inject(a.l2_in, m);
+	run(&a);
+	wire(&a, &b);
+	run(&b);
+	assert_int_equal(rte_ring_count(b.l2_out), 0);
+	m = take(b.to_ctl);
+	{
+		const uint8_t *f = rte_pktmbuf_mtod(m, const uint8_t *), *icmp = f + 54;
+		unsigned int plen = m->data_len - 54;
+		uint8_t ph[40] = { 0 };
+
+		assert_int_equal(f[12] << 8 | f[13], 0x86dd);
+		assert_int_equal(f[20], 58);
+		assert_memory_equal(f + 22, want + 38, 16);
+		assert_memory_equal(f + 38, want + 22, 16);
+		assert_int_equal(icmp[0], 2);
+		assert_int_equal(icmp[4] << 24 | icmp[5] << 16 | icmp[6] << 8 | icmp[7], 1500);
+		assert_true(40 + plen <= 1280);
+		assert_memory_equal(icmp + 8, want + 14, plen - 8);
+		memcpy(ph, f + 22, 32);
+		ph[34] = (uint8_t)(plen >> 8);
+		ph[35] = (uint8_t)plen;
+		ph[39] = 58;
+		assert_true(csum_ok(icmp, plen, ztdp_csum_partial(ph, 40, 0)));
+	}
+	rte_pktmbuf_free(m);
+	free(want);
+
+	/* Neither: dropped. Small: untouched. */
+	inject(a.l2_in, frame(mb, ma, 0x88b5, 14 + 2000, 6));
+	m = udp_frame(mb, ma, 9, 14 + 1400);
+	want = bytes_of(m, &wlen);
+	inject(a.l2_in, m);
+	run(&a);
+	wire(&a, &b);
+	run(&b);
+	assert_int_equal(stats(&b)->drops[ZTDP_DP_DROP_L2_PORT_MTU], 3);
+	assert_int_equal(rte_ring_count(b.to_ctl), 0);
+	m = take(b.l2_out);
+	assert_frame(m, want, wlen);
+	rte_pktmbuf_free(m);
+	free(want);
 	node_fini(&a);
 	node_fini(&b);
 }
@@ -1648,7 +1791,7 @@ static void interop_decap(const struct interop_case *ic)
 	pc.suite = ZTDP_CIPHER_AES_GMAC_SIV;
 	ztdp_inetaddr_set_v4(&pc.to, 0x0a630001 + (uint32_t)ic->other, ZT_PORT);
 	assert_int_equal(ztdp_dp_peer_upsert(a.dp, &pc), 0);
-	assert_int_equal(ztdp_dp_network_upsert_netconf(a.dp, nc, me, a.l2_port), 0);
+	assert_int_equal(ztdp_dp_network_upsert_netconf(a.dp, nc, me, a.l2_port, 0), 0);
 	assert_int_equal(ztdp_dp_peer_gate(a.dp, other, nc->nwid, true), 0);
 	my_mac = ztdp_mac_from_address(me, nc->nwid);
 
@@ -1763,6 +1906,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_ipv6, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fragments, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_relay, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_l2_port_mtu, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_multicast, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bridge_learning, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_gate, setup, teardown),

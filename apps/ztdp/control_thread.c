@@ -506,15 +506,17 @@ static void apply_network(struct ztdp_control *ctl, uint64_t nwid, const struct 
 
 	if (l2 == NULL)
 		return;
+	/* The port first: what MTU it takes decides what the dataplane
+	 * fragments. */
+	ztdp_l2_apply(l2, have ? &ni : NULL, ctl->a.cfg->manage_addresses);
 	if (nc != NULL) {
 		if (ztdp_dp_network_upsert_netconf(ctl->dp, nc, ctl->identity.address,
-						   l2->port_id) < 0)
+						   l2->port_id, l2->port_mtu) < 0)
 			ztdp_log(3, "network %016" PRIx64 ": the dataplane refused its config",
 				 nwid);
 	} else {
 		(void)ztdp_dp_network_remove(ctl->dp, nwid);
 	}
-	ztdp_l2_apply(l2, have ? &ni : NULL, ctl->a.cfg->manage_addresses);
 }
 
 static void network_changed_cb(void *ctx, uint64_t nwid,

@@ -413,21 +413,26 @@ void ztdp_l2_apply(struct ztdp_l2 *l2, const struct ztdp_network_info *ni, bool 
 	int rc;
 
 	if (ni != NULL && ni->mtu != 0 && ni->mtu != l2->mtu) {
+		uint16_t have = 0;
+
 		l2->mtu = ni->mtu;
+		l2->port_mtu = ni->mtu;
 		if (l2->is_veth) {
 			/* The polled end takes any size (ZTDP_L2_VETH_MTU). */
 			rc = link_prepare(l2->ifname, ni->mtu);
 		} else {
 			rc = rte_eth_dev_set_mtu(l2->port_id, (uint16_t)ni->mtu);
-			if (rc != 0 && l2->is_tap)
-				ztdp_log(4, "network %016" PRIx64 ": %s keeps MTU 1500: net_tap in "
-					 "DPDK 22.11 takes no larger frames (the network's is %u; "
-					 "use --l2 %016" PRIx64 "=veth for it)", l2->nwid,
-					 l2->ifname, ni->mtu, l2->nwid);
+			/* Refused: the port keeps its MTU and the dataplane
+			 * fragments or answers ICMP too-big (l2_mtu.c). */
+			if (rc != 0 && rte_eth_dev_get_mtu(l2->port_id, &have) == 0 && have < ni->mtu)
+				l2->port_mtu = have;
 		}
-		if (rc != 0 && !l2->is_tap)
-			ztdp_log(4, "network %016" PRIx64 ": %s: cannot set MTU %u: %s",
-				 l2->nwid, l2->devname, ni->mtu, rte_strerror(rc < 0 ? -rc : rc));
+		if (rc != 0)
+			ztdp_log(4, "network %016" PRIx64 ": %s takes MTU %u, not the network's %u: "
+				 "larger IPv4 is fragmented, else ICMP too-big goes back%s",
+				 l2->nwid, l2->is_tap ? l2->ifname : l2->devname, l2->port_mtu,
+				 ni->mtu, l2->is_tap && !l2->is_veth ?
+				 " (net_tap in DPDK 22.11 stops at 1500; --l2 NWID=veth has none)" : "");
 	}
 	if (!l2->is_tap || !manage || l2->ifindex <= 0)
 		return;

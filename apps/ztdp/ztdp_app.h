@@ -158,7 +158,8 @@ struct ztdp_l2 {
 	char peername[16];		/* veth: the end DPDK polls */
 	int ifindex;
 	uint64_t mac;			/* ours on the network */
-	uint32_t mtu;			/* last set */
+	uint32_t mtu;			/* the network's, last applied */
+	uint32_t port_mtu;		/* what the port takes (<= mtu: net_tap 1500) */
 	/* What we put on the interface, to take off when it changes. */
 	unsigned int addr_count;
 	struct ztdp_inetaddr addrs[ZTDP_L2_MAX_ADDRS];

@@ -144,6 +144,35 @@ iperf_run "host -> a (ztdp encap)"
 iperf_run "a -> host (ztdp decap)" -R
 ip netns exec zt-a pkill -x iperf3 2>/dev/null
 
+# --- The same host behind a net_tap L2 port ----------------------------------------
+# DPDK 22.11's net_tap takes no MTU above 1500: ztdp fragments larger IPv4
+# for it, and answers DF packets with ICMP fragmentation-needed, so a's
+# kernel lowers its path MTU to the host (the first such ping is lost).
+stop_ztdp
+start_ztdp --l2 "$NWID=tap"
+wait_for 20 ctl info || fail "ztdp with a TAP never answered"
+wait_for 30 net_ok || fail "tap: network not OK"
+tap_ip() { ip -n zt-dut -4 addr show dev "$TAP" 2>/dev/null | grep -q "$ZTDP_ZT_IP/24"; }
+wait_for 10 tap_ip && ok "tap: $(ip -n zt-dut -br addr show dev "$TAP"), MTU $(ip netns exec zt-dut cat /sys/class/net/$TAP/mtu)" ||
+	fail "tap: no address on $TAP"
+wait_for 30 ip netns exec zt-dut ping -c 1 -W 1 $A_IP || fail "tap: no ping to a"
+for args in "" "-s 2700"; do
+	out=$(ip netns exec zt-dut ping -c 10 -i 0.2 -W 2 $args $A_IP 2>&1)
+	echo "$out" | grep -q " 0% packet loss" && ok "tap: host pings a ${args:-56 bytes}: $(echo "$out" | tail -1)" ||
+		fail "tap: host -> a $args: $out"
+done
+ip netns exec zt-a ping -c 1 -W 2 -s 2700 $ZTDP_ZT_IP >/dev/null 2>&1	# learns the path MTU
+for args in "" "-s 2700"; do
+	out=$(ip netns exec zt-a ping -c 10 -i 0.2 -W 2 $args $ZTDP_ZT_IP 2>&1)
+	echo "$out" | grep -q " 0% packet loss" && ok "tap: a pings the host ${args:-56 bytes}: $(echo "$out" | tail -1)" ||
+		fail "tap: a -> host $args: $out"
+done
+ip -n zt-a route get $ZTDP_ZT_IP | grep -q "mtu 1500" &&
+	ok "tap: a learned path MTU 1500 from ztdp's ICMP: $(ip -n zt-a route get $ZTDP_ZT_IP | head -2 | tr '\n' ' ')" ||
+	fail "tap: a's route: $(ip -n zt-a route get $ZTDP_ZT_IP)"
+iperf_run "host -> a over the TAP"
+iperf_run "a -> host over the TAP" -R
+
 # --- Bridge mode: a LAN with two hosts behind ztdp (af_packet L2 port) -------------
 stop_ztdp
 ip netns add zt-lan; ip netns add zt-h1; ip netns add zt-h2
