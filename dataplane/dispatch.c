@@ -20,14 +20,8 @@
 #include <rte_hash_crc.h>
 
 #include "dp_internal.h"
+#include "ztdp_buf.h"
 
-#define ETH_IPV4	0x0800
-#define ETH_IPV6	0x86dd
-
-static inline uint16_t be16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
 
 /* Unaligned native loads (UBSan-clean). */
 static inline uint32_t ld32(const uint8_t *p)
@@ -68,7 +62,7 @@ static uint32_t ul_flow_hash(const struct rte_mbuf *m)
 
 	if (len < DP_ETH_LEN + 20)
 		return 0;
-	if (be16(f + 12) == ETH_IPV4) {
+	if (ztdp_load_be16(f + 12) == DP_ET_IPV4) {
 		const uint8_t *ip = f + DP_ETH_LEN;
 		uint32_t ihl = (uint32_t)(ip[0] & 0x0f) * 4;
 		uint32_t h = rte_hash_crc_4byte(ld32(ip + 12), 0);
@@ -77,7 +71,7 @@ static uint32_t ul_flow_hash(const struct rte_mbuf *m)
 			h = rte_hash_crc_2byte(ld16(ip + ihl), h);
 		return h;
 	}
-	if (be16(f + 12) == ETH_IPV6 && len >= DP_ETH_LEN + 40 + 2)
+	if (ztdp_load_be16(f + 12) == DP_ET_IPV6 && len >= DP_ETH_LEN + 40 + 2)
 		return crc_words(f + DP_ETH_LEN + 8, 16,
 				 rte_hash_crc_2byte(ld16(f + DP_ETH_LEN + 40), 0));
 	return 0;	/* ARP, ND ...: lcore 0 */
@@ -97,15 +91,15 @@ static uint32_t l2_flow_hash(const struct rte_mbuf *m)
 	if (len < DP_ETH_LEN)
 		return 0;
 	h = crc_words(f, 12, 0);
-	if (be16(f + 12) == ETH_IPV4 && len >= DP_ETH_LEN + 20) {
+	if (ztdp_load_be16(f + 12) == DP_ET_IPV4 && len >= DP_ETH_LEN + 20) {
 		const uint8_t *ip = f + DP_ETH_LEN;
 		uint32_t ihl = (uint32_t)(ip[0] & 0x0f) * 4;
 
 		h = crc_words(ip + 12, 8, h);
-		if (has_ports(ip[9]) && !(be16(ip + 6) & 0x3fff) &&
+		if (has_ports(ip[9]) && !(ztdp_load_be16(ip + 6) & 0x3fff) &&
 		    len >= DP_ETH_LEN + ihl + 4)
 			h = rte_hash_crc_4byte(ld32(ip + ihl), h);
-	} else if (be16(f + 12) == ETH_IPV6 && len >= DP_ETH_LEN + 40) {
+	} else if (ztdp_load_be16(f + 12) == DP_ET_IPV6 && len >= DP_ETH_LEN + 40) {
 		const uint8_t *ip = f + DP_ETH_LEN;
 
 		h = crc_words(ip + 8, 32, h);

@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <rte_branch_prediction.h>
 #include <rte_common.h>
@@ -41,6 +42,9 @@
 
 /* Underlay headers we write: Ethernet + IPv4 + UDP, or + IPv6 + UDP. */
 #define DP_ETH_LEN		14
+#define DP_ET_ARP		0x0806
+#define DP_ET_IPV4		0x0800
+#define DP_ET_IPV6		0x86dd
 #define DP_UDP4_HDR		(DP_ETH_LEN + 20 + 8)
 #define DP_UDP6_HDR		(DP_ETH_LEN + 40 + 8)
 
@@ -326,6 +330,13 @@ void dp_out_add(struct ztdp_dp_lcore *lc, struct rte_mbuf *m, const struct dp_pe
 void dp_out_run(struct ztdp_dp_lcore *lc);
 /* An already armored packet or fragment to p's path, as it is. */
 void dp_send_armored(struct ztdp_dp_lcore *lc, struct rte_mbuf *m, const struct dp_peer *p);
+
+/* The same underlay address and port. */
+static inline bool dp_same_path(const struct ztdp_inetaddr *a, const struct ztdp_inetaddr *b)
+{
+	return a->family == b->family && a->port == b->port &&
+	       memcmp(a->ip, b->ip, a->family == 4 ? 4 : 16) == 0;
+}
 
 /* ---- l2_mtu.c ---- */
 /* A frame from the network longer than net's L2 port takes (l2_mtu):

@@ -21,27 +21,14 @@
 #include <rte_mbuf.h>
 
 #include "dp_internal.h"
+#include "ztdp_buf.h"
 #include "ztdp_csum.h"
 #include "ztdp_wire.h"
 
-#define ETH_LEN		14
-#define ET_IPV4		0x0800
-#define ET_IPV6		0x86dd
 #define IP4_DF		0x4000
 #define IP4_MF		0x2000
 #define IP4_OFF_MASK	0x1fff
 #define IPV6_MIN_MTU	1280
-
-static inline uint16_t rd16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static inline void wr16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
 
 /* Store a checksum summed over wire-order bytes (ztdp_csum.h). */
 static inline void put_csum(uint8_t *field, uint32_t sum)
@@ -63,10 +50,10 @@ static void set_ip4_csum(uint8_t *ip, unsigned int ihl)
 static bool fragment_ip4(struct ztdp_dp_lcore *lc, const uint8_t *f, uint32_t mtu,
 			 uint16_t port)
 {
-	const uint8_t *ip = f + ETH_LEN;
+	const uint8_t *ip = f + DP_ETH_LEN;
 	unsigned int ihl = (ip[0] & 0x0f) * 4u;
-	uint32_t data_len = rd16(ip + 2) - ihl, step = (mtu - ihl) & ~7u, off = 0;
-	uint16_t frag = rd16(ip + 6), base = frag & IP4_OFF_MASK;
+	uint32_t data_len = ztdp_load_be16(ip + 2) - ihl, step = (mtu - ihl) & ~7u, off = 0;
+	uint16_t frag = ztdp_load_be16(ip + 6), base = frag & IP4_OFF_MASK;
 	struct rte_mbuf *out[ZTDP_VIRTUAL_MTU_MAX / 576 + 2];
 	unsigned int n = 0;
 
@@ -79,14 +66,14 @@ static bool fragment_ip4(struct ztdp_dp_lcore *lc, const uint8_t *f, uint32_t mt
 		if (unlikely(m == NULL || n == RTE_DIM(out)))
 			goto fail;
 		out[n++] = m;
-		b = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)(ETH_LEN + ihl + piece));
+		b = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)(DP_ETH_LEN + ihl + piece));
 		if (unlikely(b == NULL))
 			goto fail;
-		memcpy(b, f, ETH_LEN + ihl);
-		memcpy(b + ETH_LEN + ihl, ip + ihl + off, piece);
-		h = b + ETH_LEN;
-		wr16(h + 2, (uint16_t)(ihl + piece));
-		wr16(h + 6, (uint16_t)((frag & ~(IP4_MF | IP4_OFF_MASK)) | (more ? IP4_MF : 0) |
+		memcpy(b, f, DP_ETH_LEN + ihl);
+		memcpy(b + DP_ETH_LEN + ihl, ip + ihl + off, piece);
+		h = b + DP_ETH_LEN;
+		ztdp_store_be16(h + 2, (uint16_t)(ihl + piece));
+		ztdp_store_be16(h + 6, (uint16_t)((frag & ~(IP4_MF | IP4_OFF_MASK)) | (more ? IP4_MF : 0) |
 				       (base + off / 8)));
 		set_ip4_csum(h, ihl);
 		off += piece;
@@ -105,11 +92,11 @@ fail:
 static void send_too_big(struct ztdp_dp_lcore *lc, const uint8_t *f, uint32_t len, bool v6,
 			 uint32_t mtu, uint16_t port)
 {
-	const uint8_t *ip = f + ETH_LEN;
+	const uint8_t *ip = f + DP_ETH_LEN;
 	/* What of the original goes back: IPv4's header and 8 bytes; for
 	 * IPv6 as much as keeps the message within the minimum MTU. */
-	uint32_t quote = v6 ? RTE_MIN(len - ETH_LEN, (uint32_t)IPV6_MIN_MTU - 40 - 8)
-			    : RTE_MIN(len - ETH_LEN, (ip[0] & 0x0f) * 4u + 8);
+	uint32_t quote = v6 ? RTE_MIN(len - DP_ETH_LEN, (uint32_t)IPV6_MIN_MTU - 40 - 8)
+			    : RTE_MIN(len - DP_ETH_LEN, (ip[0] & 0x0f) * 4u + 8);
 	uint32_t l3 = (v6 ? 40u : 20u) + 8 + quote;
 	struct rte_mbuf *m = rte_pktmbuf_alloc(lc->dp->pool);
 	uint8_t *b, *h, *icmp;
@@ -119,19 +106,19 @@ static void send_too_big(struct ztdp_dp_lcore *lc, const uint8_t *f, uint32_t le
 		lc->st->drops[ZTDP_DP_DROP_NO_MBUF]++;
 		return;
 	}
-	b = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)(ETH_LEN + l3));
+	b = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)(DP_ETH_LEN + l3));
 	if (unlikely(b == NULL)) {
 		rte_pktmbuf_free(m);
 		return;
 	}
-	memset(b, 0, ETH_LEN + l3);
+	memset(b, 0, DP_ETH_LEN + l3);
 	memcpy(b, f + 6, 6);			/* to the sender's MAC */
 	memcpy(b + 6, f, 6);			/* from the host's */
-	wr16(b + 12, v6 ? ET_IPV6 : ET_IPV4);
-	h = b + ETH_LEN;
+	ztdp_store_be16(b + 12, v6 ? DP_ET_IPV6 : DP_ET_IPV4);
+	h = b + DP_ETH_LEN;
 	if (v6) {
 		h[0] = 0x60;
-		wr16(h + 4, (uint16_t)(8 + quote));
+		ztdp_store_be16(h + 4, (uint16_t)(8 + quote));
 		h[6] = 58;			/* ICMPv6 */
 		h[7] = 64;
 		memcpy(h + 8, ip + 24, 16);	/* from the destination */
@@ -156,7 +143,7 @@ static void send_too_big(struct ztdp_dp_lcore *lc, const uint8_t *f, uint32_t le
 		sum = ztdp_csum_partial(icmp, 8 + quote, sum);
 	} else {
 		h[0] = 0x45;
-		wr16(h + 2, (uint16_t)l3);
+		ztdp_store_be16(h + 2, (uint16_t)l3);
 		h[8] = 64;
 		h[9] = 1;			/* ICMP */
 		memcpy(h + 12, ip + 16, 4);	/* from the destination */
@@ -165,7 +152,7 @@ static void send_too_big(struct ztdp_dp_lcore *lc, const uint8_t *f, uint32_t le
 		icmp = h + 20;
 		icmp[0] = 3;			/* destination unreachable */
 		icmp[1] = 4;			/* fragmentation needed */
-		wr16(icmp + 6, (uint16_t)mtu);
+		ztdp_store_be16(icmp + 6, (uint16_t)mtu);
 		memcpy(icmp + 8, ip, quote);
 		sum = ztdp_csum_partial(icmp, 8 + quote, 0);
 	}
@@ -179,12 +166,12 @@ void dp_l2_out_oversize(struct ztdp_dp_lcore *lc, struct rte_mbuf *m, const stru
 {
 	const uint8_t *f = rte_pktmbuf_mtod(m, const uint8_t *);
 	uint32_t len = m->data_len, mtu = net->l2_mtu;
-	uint16_t et = len >= ETH_LEN ? rd16(f + 12) : 0;
+	uint16_t et = len >= DP_ETH_LEN ? ztdp_load_be16(f + 12) : 0;
 
-	if (et == ET_IPV4 && len >= ETH_LEN + 20 && (f[ETH_LEN] >> 4) == 4 &&
-	    (f[ETH_LEN] & 0x0f) >= 5 && rd16(f + ETH_LEN + 2) <= len - ETH_LEN &&
-	    rd16(f + ETH_LEN + 2) > (f[ETH_LEN] & 0x0f) * 4u && mtu >= 68) {
-		if (!(rd16(f + ETH_LEN + 6) & IP4_DF)) {
+	if (et == DP_ET_IPV4 && len >= DP_ETH_LEN + 20 && (f[DP_ETH_LEN] >> 4) == 4 &&
+	    (f[DP_ETH_LEN] & 0x0f) >= 5 && ztdp_load_be16(f + DP_ETH_LEN + 2) <= len - DP_ETH_LEN &&
+	    ztdp_load_be16(f + DP_ETH_LEN + 2) > (f[DP_ETH_LEN] & 0x0f) * 4u && mtu >= 68) {
+		if (!(ztdp_load_be16(f + DP_ETH_LEN + 6) & IP4_DF)) {
 			if (fragment_ip4(lc, f, mtu, net->l2_port))
 				rte_pktmbuf_free(m);
 			else
@@ -192,7 +179,7 @@ void dp_l2_out_oversize(struct ztdp_dp_lcore *lc, struct rte_mbuf *m, const stru
 			return;
 		}
 		send_too_big(lc, f, len, false, mtu, net->l2_port);
-	} else if (et == ET_IPV6 && len >= ETH_LEN + 40 && (f[ETH_LEN] >> 4) == 6 &&
+	} else if (et == DP_ET_IPV6 && len >= DP_ETH_LEN + 40 && (f[DP_ETH_LEN] >> 4) == 6 &&
 		   mtu >= IPV6_MIN_MTU) {
 		send_too_big(lc, f, len, true, mtu, net->l2_port);
 	}

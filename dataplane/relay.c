@@ -21,12 +21,6 @@
 /* As the node's introductions (control/root.c): once per pair per 30 s. */
 #define INTRO_MS	30000
 
-static inline bool same_path(const struct ztdp_inetaddr *a, const struct ztdp_inetaddr *b)
-{
-	return a->family == b->family && a->port == b->port &&
-	       memcmp(a->ip, b->ip, a->family == 4 ? 4 : 16) == 0;
-}
-
 /* Did the node introduce this pair recently? Records it if not (the
  * caller then hands the packet to the node). A direct-mapped cache: a
  * collision only costs an extra trip through the node. */
@@ -67,7 +61,7 @@ void dp_relay(struct ztdp_dp_lcore *lc, struct rte_mbuf *m, bool fragment)
 		dp_to_control(lc, m, ZTDP_DP_KIND_WIRE);
 		return;
 	}
-	if (unlikely(same_path(&ztdp_dp_meta(m)->from, &p->path.to))) {
+	if (unlikely(dp_same_path(&ztdp_dp_meta(m)->from, &p->path.to))) {
 		dp_drop(lc, m, ZTDP_DP_DROP_RELAY_LOOP);
 		return;
 	}

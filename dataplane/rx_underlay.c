@@ -38,21 +38,13 @@
 #include "ztdp_mac.h"
 #include "ztdp_packet.h"
 
-#define ETH_ARP		0x0806
-#define ETH_IPV4	0x0800
-#define ETH_IPV6	0x86dd
 #define PROTO_ICMP4	1
 #define PROTO_UDP	17
 #define PROTO_ICMP6	58
 
-static inline uint16_t be16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
 static inline uint64_t be48(const uint8_t *p)
 {
-	return (uint64_t)be16(p) << 32 | ztdp_load_be32(p + 2);
+	return (uint64_t)ztdp_load_be16(p) << 32 | ztdp_load_be32(p + 2);
 }
 
 static inline void st48(uint8_t *p, uint64_t v)
@@ -82,20 +74,20 @@ int dp_ul_classify(const struct ztdp_dp *dp, const uint8_t *f, uint32_t len,
 	/* Group addresses pass; the IP checks decide whether they are ours. */
 	if (!(f[0] & 1) && memcmp(f, ul->mac, 6) != 0)
 		DROP(UL_FOREIGN_DST);
-	type = be16(f + 12);
-	if (likely(type == ETH_IPV4)) {
+	type = ztdp_load_be16(f + 12);
+	if (likely(type == DP_ET_IPV4)) {
 		const uint8_t *ip = f + DP_ETH_LEN, *udp;
 		uint32_t rem = len - DP_ETH_LEN, ihl, tot, ulen;
 
 		if (unlikely(rem < 20 || (ip[0] >> 4) != 4))
 			DROP(UL_IP_MALFORMED);
 		ihl = (uint32_t)(ip[0] & 0x0f) * 4;
-		tot = be16(ip + 2);
+		tot = ztdp_load_be16(ip + 2);
 		if (unlikely(ihl < 20 || tot < ihl || tot > rem))
 			DROP(UL_IP_MALFORMED);
 		if (unlikely(ztdp_csum_fold(ztdp_csum_partial(ip, ihl, 0)) != 0xffff))
 			DROP(UL_IP_MALFORMED);
-		if (unlikely(be16(ip + 6) & 0x3fff))
+		if (unlikely(ztdp_load_be16(ip + 6) & 0x3fff))
 			DROP(UL_IP_FRAGMENT);
 		if (unlikely(!ul->has_ip4 || memcmp(ip + 16, ul->ip4, 4) != 0))
 			DROP(UL_IP_NOT_FOR_US);
@@ -109,26 +101,26 @@ int dp_ul_classify(const struct ztdp_dp *dp, const uint8_t *f, uint32_t len,
 		udp = ip + ihl;
 		if (unlikely(tot - ihl < 8))
 			DROP(UL_UDP_MALFORMED);
-		ulen = be16(udp + 4);
-		if (unlikely(ulen < 8 || ulen > tot - ihl || be16(udp) == 0))
+		ulen = ztdp_load_be16(udp + 4);
+		if (unlikely(ulen < 8 || ulen > tot - ihl || ztdp_load_be16(udp) == 0))
 			DROP(UL_UDP_MALFORMED);
-		if (unlikely(be16(udp + 2) != ul->udp_port))
+		if (unlikely(ztdp_load_be16(udp + 2) != ul->udp_port))
 			DROP(UL_UDP_PORT);
 		ui->off = (uint16_t)(DP_ETH_LEN + ihl + 8);
 		ui->len = (uint16_t)(ulen - 8);
 		memset(ui->from, 0, sizeof(*ui->from));
 		ui->from->family = 4;
 		memcpy(ui->from->ip, ip + 12, 4);
-		ui->from->port = be16(udp);
+		ui->from->port = ztdp_load_be16(udp);
 		return 1;
 	}
-	if (type == ETH_IPV6) {
+	if (type == DP_ET_IPV6) {
 		const uint8_t *ip = f + DP_ETH_LEN, *src = ip + 8, *dst = ip + 24, *udp = ip + 40;
 		uint32_t rem = len - DP_ETH_LEN, plen, ulen;
 
 		if (unlikely(rem < 40 || (ip[0] >> 4) != 6))
 			DROP(UL_IP_MALFORMED);
-		plen = be16(ip + 4);
+		plen = ztdp_load_be16(ip + 4);
 		if (unlikely(40 + plen > rem))
 			DROP(UL_IP_MALFORMED);
 		if (dst[0] == 0xff) {
@@ -149,20 +141,20 @@ int dp_ul_classify(const struct ztdp_dp *dp, const uint8_t *f, uint32_t len,
 			DROP(UL_IP_PROTO);
 		if (unlikely(plen < 8))
 			DROP(UL_UDP_MALFORMED);
-		ulen = be16(udp + 4);
-		if (unlikely(ulen < 8 || ulen > plen || be16(udp) == 0))
+		ulen = ztdp_load_be16(udp + 4);
+		if (unlikely(ulen < 8 || ulen > plen || ztdp_load_be16(udp) == 0))
 			DROP(UL_UDP_MALFORMED);
-		if (unlikely(be16(udp + 2) != ul->udp_port))
+		if (unlikely(ztdp_load_be16(udp + 2) != ul->udp_port))
 			DROP(UL_UDP_PORT);
 		ui->off = DP_ETH_LEN + 40 + 8;
 		ui->len = (uint16_t)(ulen - 8);
 		memset(ui->from, 0, sizeof(*ui->from));
 		ui->from->family = 6;
 		memcpy(ui->from->ip, src, 16);
-		ui->from->port = be16(udp);
+		ui->from->port = ztdp_load_be16(udp);
 		return 1;
 	}
-	if (type == ETH_ARP)
+	if (type == DP_ET_ARP)
 		return 0;
 	DROP(UL_ETHERTYPE);
 }
@@ -226,12 +218,6 @@ static struct rte_mbuf *reasm_offer(struct ztdp_dp_lcore *lc, struct rte_mbuf *m
 
 /* ---- After dearmor: the data verbs ------------------------------------------------ */
 
-static bool same_path(const struct ztdp_inetaddr *a, const struct ztdp_inetaddr *b)
-{
-	return a->family == b->family && a->port == b->port &&
-	       memcmp(a->ip, b->ip, a->family == 4 ? 4 : 16) == 0;
-}
-
 /* The checks every data verb shares: network, gate, path. NULL when the
  * packet was handed on or dropped. */
 static const struct dp_net *inbound_net(struct ztdp_dp_lcore *lc, struct rte_mbuf *m,
@@ -246,7 +232,7 @@ static const struct dp_net *inbound_net(struct ztdp_dp_lcore *lc, struct rte_mbu
 	/* A peer that fails the gate, or speaks from an address the node
 	 * has not confirmed: the node answers (ERROR 0x06, HELLO). */
 	if (unlikely((!net->is_public && !(p->gate & (1ULL << net->slot))) ||
-		     !same_path(&ztdp_dp_meta(m)->from, &p->path.to))) {
+		     !dp_same_path(&ztdp_dp_meta(m)->from, &p->path.to))) {
 		dp_to_control(lc, m, ZTDP_DP_KIND_PLAIN);
 		return NULL;
 	}
@@ -314,7 +300,7 @@ static void rx_frame(struct ztdp_dp_lcore *lc, struct rte_mbuf *m, const struct 
 		return;
 	}
 	nwid = ztdp_load_be64(pl);
-	et = be16(pl + ZTDP_FRAME_IDX_ETHERTYPE);
+	et = ztdp_load_be16(pl + ZTDP_FRAME_IDX_ETHERTYPE);
 	net = inbound_net(lc, m, p, nwid);
 	if (net == NULL)
 		return;
@@ -358,7 +344,7 @@ static void rx_ext_frame(struct ztdp_dp_lcore *lc, struct rte_mbuf *m,
 		dp_drop(lc, m, ZTDP_DP_DROP_BAD_MAC);
 		return;
 	}
-	if (!inbound_rules(lc, m, net, p, false, src, dst, be16(eth + 12), eth + DP_ETH_LEN,
+	if (!inbound_rules(lc, m, net, p, false, src, dst, ztdp_load_be16(eth + 12), eth + DP_ETH_LEN,
 			   len - (uint32_t)(eth + DP_ETH_LEN - d), &super))
 		return;
 	if (!super) {
@@ -429,7 +415,7 @@ static void rx_mc_frame(struct ztdp_dp_lcore *lc, struct rte_mbuf *m,
 		return;
 	}
 	gmac = be48(q);
-	et = be16(q + 6 + ZTDP_MC_ADI_LEN);
+	et = ztdp_load_be16(q + 6 + ZTDP_MC_ADI_LEN);
 	data = q + 6 + ZTDP_MC_ADI_LEN + 2;
 	net = inbound_net(lc, m, p, nwid);
 	if (net == NULL)

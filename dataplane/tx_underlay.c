@@ -29,8 +29,6 @@
 #include "ztdp_buf.h"
 #include "ztdp_packet.h"
 
-#define ETH_IPV4	0x0800
-#define ETH_IPV6	0x86dd
 #define PROTO_UDP	17
 #define DEFAULT_TTL	64
 
@@ -85,7 +83,7 @@ int dp_path_build(const struct ztdp_dp *dp, struct dp_path *path,
 			return -1;
 		path->family = 4;
 		path->hdr_len = DP_UDP4_HDR;
-		ztdp_store_be16(h + 12, ETH_IPV4);
+		ztdp_store_be16(h + 12, DP_ET_IPV4);
 		ip[0] = 0x45;
 		ip[1] = 0;
 		/* Total length and ID per datagram. No DF: like ZeroTierOne,
@@ -109,7 +107,7 @@ int dp_path_build(const struct ztdp_dp *dp, struct dp_path *path,
 			return -1;
 		path->family = 6;
 		path->hdr_len = DP_UDP6_HDR;
-		ztdp_store_be16(h + 12, ETH_IPV6);
+		ztdp_store_be16(h + 12, DP_ET_IPV6);
 		ip[0] = 0x60;
 		ip[6] = PROTO_UDP;
 		ip[7] = DEFAULT_TTL;
