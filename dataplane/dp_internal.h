@@ -45,6 +45,8 @@
 #define DP_ET_ARP		0x0806
 #define DP_ET_IPV4		0x0800
 #define DP_ET_IPV6		0x86dd
+/* No L2 port takes less than IPv6 needs: smaller frames skip the MTU check. */
+#define DP_L2_MTU_FLOOR	(DP_ETH_LEN + 1280)
 #define DP_UDP4_HDR		(DP_ETH_LEN + 20 + 8)
 #define DP_UDP6_HDR		(DP_ETH_LEN + 40 + 8)
 
@@ -285,6 +287,8 @@ void dp_ul_out(struct ztdp_dp_lcore *lc, struct rte_mbuf *m);
 void dp_flush(struct ztdp_dp_lcore *lc);
 
 /* tables.c: readers (on lcores, between quiescent states). */
+/* The network on L2 port l2_port (a scan: for the slow path). */
+const struct dp_net *dp_net_find_l2(const struct ztdp_dp *dp, uint16_t l2_port);
 const struct dp_peer *dp_peer_find(const struct ztdp_dp *dp, uint64_t address);
 /* Bulk: n <= ZTDP_DP_BURST keys; out[i] NULL when absent. */
 void dp_peer_find_bulk(const struct ztdp_dp *dp, const uint64_t *addrs, unsigned int n,

@@ -204,6 +204,21 @@ int ztdp_dp_set_engine(struct ztdp_dp *dp, const char *name)
 
 /* ---- The loop ----------------------------------------------------------------- */
 
+/* A frame the node delivers: the same L2 port MTU rules as the fast
+ * path's (l2_mtu.c). */
+static void l2_tx_from_control(struct ztdp_dp_lcore *lc, struct rte_mbuf *m, uint16_t port)
+{
+	const struct dp_net *net;
+
+	if (m->data_len > DP_L2_MTU_FLOOR &&
+	    (net = dp_net_find_l2(lc->dp, port)) != NULL &&
+	    m->data_len > net->l2_mtu + DP_ETH_LEN) {
+		dp_l2_out_oversize(lc, m, net);
+		return;
+	}
+	dp_l2_out(lc, m, port);
+}
+
 static unsigned int drain_control(struct ztdp_dp_lcore *lc)
 {
 	struct rte_mbuf *pkts[ZTDP_DP_BURST];
@@ -217,7 +232,7 @@ static unsigned int drain_control(struct ztdp_dp_lcore *lc)
 		if (meta->kind == ZTDP_DP_KIND_UL_TX)
 			dp_ul_out(lc, m);
 		else if (meta->kind == ZTDP_DP_KIND_L2_TX)
-			dp_l2_out(lc, m, meta->port);
+			l2_tx_from_control(lc, m, meta->port);
 		else
 			dp_drop(lc, m, ZTDP_DP_DROP_CONTROL_TX_BAD);
 	}

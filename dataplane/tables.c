@@ -145,6 +145,19 @@ void dp_peer_find_bulk(const struct ztdp_dp *dp, const uint64_t *addrs, unsigned
 		out[i] = (hits >> slot[i]) & 1 ? data[slot[i]] : NULL;
 }
 
+const struct dp_net *dp_net_find_l2(const struct ztdp_dp *dp, uint16_t l2_port)
+{
+	unsigned int hwm = __atomic_load_n(&dp->t.net_hwm, __ATOMIC_ACQUIRE);
+
+	for (unsigned int i = 0; i < hwm; i++) {
+		const struct dp_net *n = __atomic_load_n(&dp->t.nets[i].net, __ATOMIC_ACQUIRE);
+
+		if (n != NULL && n->l2_port == l2_port)
+			return n;
+	}
+	return NULL;
+}
+
 const struct dp_net *dp_net_find(const struct ztdp_dp *dp, uint64_t nwid)
 {
 	unsigned int hwm = __atomic_load_n(&dp->t.net_hwm, __ATOMIC_ACQUIRE);

@@ -945,6 +945,16 @@ static void test_l2_port_mtu(void **state)
 	rte_pktmbuf_free(m);
 	free(want);
 
+	/* A frame the node delivers (control ring) follows the same rules. */
+	m = udp_frame(mb, ma, 9, 14 + 2800);
+	ztdp_dp_meta(m)->kind = ZTDP_DP_KIND_L2_TX;
+	ztdp_dp_meta(m)->port = b.l2_port;
+	inject(b.from_ctl, m);
+	run(&b);
+	assert_int_equal(rte_ring_count(b.l2_out), 2);
+	assert_int_equal(stats(&b)->l2_fragments, 4);
+	ring_drain(b.l2_out);
+
 	/* Neither: dropped. Small: untouched. */
 	inject(a.l2_in, frame(mb, ma, 0x88b5, 14 + 2000, 6));
 	m = udp_frame(mb, ma, 9, 14 + 1400);
